@@ -1,0 +1,388 @@
+"""Equivalence of two parsed answers, cheapest check first.
+
+Order: structure (lists, sets, tuples, intervals, matrices, equations), then for each pair of
+values: exact rational arithmetic, high-precision numeric comparison (at random points when
+variables are free), and sympy simplification in a bounded child process only when the
+numeric check cannot decide.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+
+from graders.math.evaluate import NotANumber, TooLarge, close, ctx, exact, free_symbols, numeric
+from rewardkit.bounded import BoundTimeout, worker
+
+INF = ("const", "inf")
+NEG_INF = ("neg", ("const", "inf"))
+MAX_ITEMS = 64
+_POINTS = 4
+
+
+class Timeout(Exception):
+    """The comparison ran past its deadline."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """How values are compared (see MathConfig for the meaning of each)."""
+
+    rel_tol: float = 1e-9
+    abs_tol: float = 0.0
+    symbolic: bool = True
+    timeout_s: float = 1.0
+
+
+@dataclass
+class Verdict:
+    equal: bool
+    how: str
+
+
+class Comparer:
+    """Compares two answers under one deadline."""
+
+    def __init__(self, options: Options, deadline: float):
+        self.options = options
+        self.deadline = deadline
+        self.how = "structure"
+
+    def tick(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise Timeout()
+
+    # -- structures ------------------------------------------------------------------------
+    def equal(self, a: tuple, b: tuple) -> bool:
+        self.tick()
+        a, b = canonical(a), canonical(b)
+        ka, kb = a[0], b[0]
+        if ka == "intervals" or kb == "intervals":
+            ia, ib = as_intervals(a), as_intervals(b)
+            return ia is not None and ib is not None and self.intervals_equal(ia, ib)
+        if ka in ("list", "set") or kb in ("list", "set"):
+            return self.unordered(items(a), items(b))
+        if ka == "tuple" and kb == "tuple":
+            return a[1:3] == b[1:3] and self.ordered(a[3], b[3])
+        if ka == "matrix" or kb == "matrix":
+            va, vb = as_matrix(a), as_matrix(b)
+            return (va is not None and vb is not None and len(va) == len(vb)
+                    and all(self.ordered(ra, rb) for ra, rb in zip(va, vb)))
+        if ka == "rel" or kb == "rel":
+            return self.relations_equal(a, b)
+        if ka in VALUE_KINDS and kb in VALUE_KINDS:
+            return self.values_equal(a, b)
+        return False
+
+    def ordered(self, xs: tuple, ys: tuple) -> bool:
+        return len(xs) == len(ys) and all(self.equal(x, y) for x, y in zip(xs, ys))
+
+    def unordered(self, xs: tuple, ys: tuple) -> bool:
+        if len(xs) != len(ys) or len(xs) > MAX_ITEMS:
+            return False
+        remaining = list(ys)
+        for x in xs:
+            for j, y in enumerate(remaining):
+                if self.equal(x, y):
+                    del remaining[j]
+                    break
+            else:
+                return False
+        return True
+
+    def relations_equal(self, a: tuple, b: tuple) -> bool:
+        if a[0] != "rel":
+            a, b = b, a
+        if b[0] != "rel":  # "x = 3" against "3": compare the assigned value
+            value = assigned_value(a)
+            return value is not None and self.equal(value, b)
+        if a[1] != ("=",) or b[1] != ("=",):
+            return a[1] == b[1] and self.ordered(a[2], b[2])
+        va, vb = assignment(a), assignment(b)
+        if va is not None and vb is not None and va[0] == vb[0]:
+            return self.equal(va[1], vb[1])
+        # Two equations: equal when lhs - rhs of one is a non-zero constant multiple of the other's.
+        return self.proportional(("add", (a[2][0], ("neg", a[2][1]))), ("add", (b[2][0], ("neg", b[2][1]))))
+
+    def intervals_equal(self, xs: list, ys: list) -> bool:
+        if len(xs) != len(ys):
+            return False
+        return all(
+            x[1] == y[1] and x[3] == y[3] and self.values_equal(x[0], y[0]) and self.values_equal(x[2], y[2])
+            for x, y in zip(xs, ys)
+        )
+
+    # -- values ----------------------------------------------------------------------------
+    def values_equal(self, a: tuple, b: tuple) -> bool:
+        self.tick()
+        if a == b:
+            self.how = "same expression"
+            return True
+        try:
+            ea, eb = exact(a), exact(b)
+        except TooLarge:
+            self.how = "too large to compare exactly"
+            return False
+        if ea is not None and eb is not None:
+            self.how = "exact"
+            return ea == eb
+        symbols = free_symbols(a) | free_symbols(b)
+        if not symbols:
+            try:
+                va, vb = numeric(a), numeric(b)
+            except TooLarge:
+                self.how = "too large to compare"
+                return False
+            except NotANumber:
+                return self.symbolic(a, b)
+            self.how = "numeric"
+            return close(va, vb, self.options.rel_tol, self.options.abs_tol)
+        return self.at_random_points(a, b, sorted(symbols))
+
+    def at_random_points(self, a: tuple, b: tuple, symbols: list[str]) -> bool:
+        rng = random.Random(0x5EED)
+        agreed = 0
+        for _ in range(_POINTS * 2):
+            self.tick()
+            env = {s: ctx.mpf(rng.uniform(0.3, 2.9)) for s in symbols}
+            try:
+                va, vb = numeric(a, env), numeric(b, env)
+            except (NotANumber, TooLarge, ZeroDivisionError, ValueError):
+                continue
+            if not close(va, vb, max(self.options.rel_tol, 1e-12), max(self.options.abs_tol, 1e-20)):
+                self.how = "numeric at random points"
+                return False
+            agreed += 1
+            if agreed == _POINTS:
+                self.how = "numeric at random points"
+                return True
+        return self.symbolic(a, b)
+
+    def proportional(self, a: tuple, b: tuple) -> bool:
+        """Whether a = k * b for a constant k != 0 (for comparing equations)."""
+        symbols = sorted(free_symbols(a) | free_symbols(b))
+        rng = random.Random(0xC0FFEE)
+        ratio, agreed = None, 0
+        for _ in range(_POINTS * 2):
+            self.tick()
+            env = {s: ctx.mpf(rng.uniform(0.3, 2.9)) for s in symbols}
+            try:
+                va, vb = numeric(a, env), numeric(b, env)
+            except (NotANumber, TooLarge, ZeroDivisionError, ValueError):
+                continue
+            if vb == 0 or va == 0:
+                if va != vb:
+                    return False
+                continue
+            r = va / vb
+            if ratio is None:
+                ratio = r
+            elif not close(r, ratio, 1e-12, 1e-20):
+                return False
+            agreed += 1
+            if agreed == _POINTS:
+                self.how = "equations proportional"
+                return True
+        return False
+
+    def symbolic(self, a: tuple, b: tuple) -> bool:
+        if not self.options.symbolic or has_large_power(a) or has_large_power(b):
+            return False
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise Timeout()
+        try:
+            result = worker(("graders.math.symbolic",)).call("graders.math.symbolic:equal", (a, b), left)
+        except BoundTimeout:
+            raise Timeout() from None
+        except RuntimeError:
+            return False
+        self.how = "symbolic"
+        return bool(result)
+
+
+VALUE_KINDS = {"num", "sym", "const", "add", "mul", "neg", "div", "pow", "fn"}
+
+
+def has_large_power(node: tuple) -> bool:
+    """Whether a tree holds a power or factorial that sympy could spend unbounded time on."""
+    if node[0] == "pow":
+        e = node[2]
+        if e[0] == "pow" or (e[0] == "num" and abs(e[1]) > 10_000):
+            return True
+    if node[0] == "fn" and node[1] == "factorial" and node[2][0][0] == "num" and node[2][0][1] > 10_000:
+        return True
+    return any(
+        has_large_power(child)
+        for part in node[1:]
+        if isinstance(part, tuple)
+        for child in (part if part and isinstance(part[0], tuple) else (part,))
+        if isinstance(child, tuple) and child and isinstance(child[0], str)
+    )
+
+
+def expand_pm(node: tuple) -> list[tuple]:
+    """The values of an expression with ± : 1 ± √2 -> [1 + √2, 1 - √2]."""
+    if node[0] == "pm":
+        lefts, rights = expand_pm(node[1]), expand_pm(node[2])
+        return [("add", (l, r)) for l in lefts for r in rights] + [("add", (l, ("neg", r))) for l in lefts for r in rights]
+    return [node]
+
+
+def _contains_pm(node: tuple) -> bool:
+    return node[0] == "pm" or (node[0] in ("add", "mul") and any(_contains_pm(c) for c in node[1]))
+
+
+def canonical(node: tuple) -> tuple:
+    """One form per meaning: ± expanded, inequalities and unions as intervals, x∈S as S."""
+    kind = node[0]
+    if kind == "pm" or (kind in ("add",) and _contains_pm(node)):
+        if node[0] == "add":
+            # (a ± b) + c: move the ± to the top.
+            pm_at = next(i for i, c in enumerate(node[1]) if _contains_pm(c))
+            pm = node[1][pm_at]
+            if pm[0] == "pm":
+                rest = node[1][:pm_at] + node[1][pm_at + 1:]
+                node = ("pm", ("add", (pm[1], *rest)), pm[2])
+        values = expand_pm(node) if node[0] == "pm" else [node]
+        return ("list", tuple(values), ()) if len(values) > 1 else values[0]
+    if kind == "rel" and node[1] == ("in",):
+        return canonical(node[2][1])
+    if kind in ("rel", "list", "union"):
+        intervals = as_intervals(node)
+        if intervals is not None and (kind != "list" or all(c[0] in ("rel", "union") for c in node[1])):
+            return ("intervals", tuple(intervals))
+    if kind == "const" and node[1] == "reals":
+        return ("intervals", ((NEG_INF, False, INF, False),))
+    if kind == "list":
+        expanded: list[tuple] = []
+        for item in node[1]:
+            c = canonical(item)
+            expanded.extend(c[1] if c[0] == "list" else (c,))
+        return ("list", tuple(expanded), node[2])
+    return node
+
+
+def items(node: tuple) -> tuple:
+    if node[0] in ("list", "set"):
+        return tuple(canonical(assigned_value(i) or i) for i in node[1])
+    return (canonical(assigned_value(node) or node),)
+
+
+def assignment(node: tuple) -> tuple[str, tuple] | None:
+    """For 'x = v' or 'v = x' (x not in v): (x, v); else None."""
+    if node[0] != "rel" or node[1] != ("=",):
+        return None
+    left, right = node[2]
+    if left[0] == "sym" and left[1] not in free_symbols(right):
+        return left[1], right
+    if right[0] == "sym" and right[1] not in free_symbols(left):
+        return right[1], left
+    return None
+
+
+def assigned_value(node: tuple) -> tuple | None:
+    """The value side of an assignment 'x = v', or None."""
+    found = assignment(node)
+    return None if found is None else found[1]
+
+
+def as_matrix(node: tuple) -> tuple | None:
+    if node[0] == "matrix":
+        rows = node[1]
+        if len(rows[0]) == 1:  # column vector = its entries
+            return (tuple(r[0] for r in rows),)
+        return rows
+    if node[0] == "tuple" and node[1:3] in (("(", ")"), ("[", "]")):
+        return (node[3],)
+    return None
+
+
+_OPEN = {"<": False, "<=": True, ">": False, ">=": True}
+
+
+def as_intervals(node: tuple) -> list | None:
+    """A union of intervals as sorted (lo, lo_closed, hi, hi_closed), or None."""
+    kind = node[0]
+    if kind == "intervals":
+        return list(node[1])
+    if kind == "const" and node[1] == "reals":
+        return [(NEG_INF, False, INF, False)]
+    if kind == "tuple" and len(node[3]) == 2:
+        return [(node[3][0], node[1] == "[", node[3][1], node[2] == "]")]
+    if kind == "set" and not node[1]:
+        return []
+    if kind == "union":
+        parts = [as_intervals(canonical(p)) for p in node[1]]
+        if any(p is None for p in parts):
+            return None
+        return _sorted([i for p in parts for i in p])
+    if kind == "rel":
+        return _inequality(node)
+    if kind == "list" and node[1]:
+        parts = [as_intervals(p) for p in node[1]]
+        if any(p is None for p in parts):
+            return None
+        if "and" in node[2] and len(parts) == 2 and len(parts[0]) == len(parts[1]) == 1:
+            return _intersect(parts[0][0], parts[1][0])
+        return _sorted([i for p in parts for i in p])
+    return None
+
+
+def _inequality(node: tuple) -> list | None:
+    ops, exprs = node[1], node[2]
+    if not all(op in _OPEN for op in ops):
+        return None
+    variables = [e for e in exprs if e[0] == "sym"]
+    if len(variables) != 1:
+        return None
+    lo, lo_closed, hi, hi_closed = NEG_INF, False, INF, False
+    index = exprs.index(variables[0])
+    for i, op in enumerate(ops):
+        left, right = exprs[i], exprs[i + 1]
+        if left == variables[0]:
+            bound, var_on_left = right, True
+        elif right == variables[0]:
+            bound, var_on_left = left, False
+        else:
+            return None
+        if free_symbols(bound):
+            return None
+        upper = (op in ("<", "<=")) == var_on_left
+        if upper:
+            hi, hi_closed = bound, _OPEN[op]
+        else:
+            lo, lo_closed = bound, _OPEN[op]
+    del index
+    return [(lo, lo_closed, hi, hi_closed)]
+
+
+def _key(value: tuple) -> float:
+    try:
+        return float(numeric(value).real) if value not in (INF, NEG_INF) else (float("inf") if value == INF else float("-inf"))
+    except (NotANumber, TooLarge, TypeError, AttributeError):
+        return 0.0
+
+
+def _sorted(intervals: list) -> list:
+    return sorted(intervals, key=lambda i: (_key(i[0]), _key(i[2])))
+
+
+def _intersect(a: tuple, b: tuple) -> list | None:
+    lo = a if _key(a[0]) >= _key(b[0]) else b
+    hi = a if _key(a[2]) <= _key(b[2]) else b
+    return [(lo[0], lo[1], hi[2], hi[3])]
+
+
+def compare(reference: tuple, answer: tuple, options: Options, deadline: float) -> Verdict:
+    """Whether ``answer`` is equivalent to ``reference``; raises Timeout past the deadline."""
+    comparer = Comparer(options, deadline)
+    equal = comparer.equal(reference, answer)
+    return Verdict(equal, comparer.how)
+
+
+def scaled(node: tuple, factor: Fraction) -> tuple:
+    """node * factor, for reading a percent both as a number and as a fraction."""
+    return ("mul", (node, ("num", factor)))

@@ -1,0 +1,134 @@
+"""String clean-up of an extracted answer before parsing: LaTeX noise, Unicode maths, units, words.
+
+The output is still text, but in one canonical spelling: ``\\dfrac`` is ``\\frac``, ``√`` is
+``\\sqrt``, ``×`` is ``*``, ``\\left(`` is ``(``, thousands separators, degrees, dollars,
+units and ``\\text{...}`` wrappers are gone, and number words are digits.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Unicode maths, mapped before NFKC (which would turn x² into x2).
+_UNICODE = {
+    "√": "\\sqrt ", "∛": "\\sqrt[3] ", "π": "\\pi ", "×": "*", "·": "*", "⋅": "*", "∗": "*", "÷": "/",
+    "−": "-", "–": "-", "—": "-", "≤": "\\le ", "≥": "\\ge ", "≠": "\\ne ", "⩽": "\\le ", "⩾": "\\ge ",
+    "∞": "\\infty ", "∪": "\\cup ", "∩": "\\cap ", "∈": "\\in ", "±": "\\pm ", "∓": "\\mp ",
+    "⁄": "/", "∅": "\\emptyset ", "ℝ": "\\mathbb{R}", "θ": "\\theta ", "°": "", "′": "'", "½": "(1/2)",
+    "⅓": "(1/3)", "⅔": "(2/3)", "¼": "(1/4)", "¾": "(3/4)", "⅕": "(1/5)", "⅛": "(1/8)",
+    "\u00a0": " ", "\u2009": " ", "\u202f": " ",
+}
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
+_SUPERSCRIPT_RUN = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+")
+_UNICODE_RE = re.compile("|".join(map(re.escape, _UNICODE)))
+
+# LaTeX that carries no value.
+_DROP = re.compile(
+    r"\\(?:left|right|big|Big|bigg|Bigg|displaystyle|textstyle|limits|nolimits)(?![a-zA-Z])"
+    r"|\\[,;:! ]|\\q?quad(?![a-zA-Z])|\\(?:hspace|vspace)\*?\{[^{}]*\}|~"
+)
+_RENAME = [
+    (re.compile(r"\\[dtc]frac(?![a-zA-Z])"), r"\\frac"),
+    (re.compile(r"\\[dt]binom(?![a-zA-Z])"), r"\\binom"),
+    (re.compile(r"\\(?:leq|leqslant)(?![a-zA-Z])"), r"\\le"),
+    (re.compile(r"\\(?:geq|geqslant)(?![a-zA-Z])"), r"\\ge"),
+    (re.compile(r"\\(?:neq)(?![a-zA-Z])"), r"\\ne"),
+    (re.compile(r"\\(?:times|cdot|ast)(?![a-zA-Z])"), "*"),
+    (re.compile(r"\\div(?![a-zA-Z])"), "/"),
+    (re.compile(r"\\(?:varnothing)(?![a-zA-Z])"), r"\\emptyset"),
+    (re.compile(r"\\(?:lbrace)(?![a-zA-Z])"), r"\\{"),
+    (re.compile(r"\\(?:rbrace)(?![a-zA-Z])"), r"\\}"),
+    (re.compile(r"\\(?:vert|lvert|rvert|mid)(?![a-zA-Z])"), "|"),
+    (re.compile(r"\\(?:lt)(?![a-zA-Z])"), "<"),
+    (re.compile(r"\\(?:gt)(?![a-zA-Z])"), ">"),
+    (re.compile(r"\\(?:to|rightarrow)(?![a-zA-Z])"), r"\\to"),
+    (re.compile(r"\{,\}"), ","),  # 1{,}000 (LaTeX thousands)
+]
+# Degrees, dollars, percent.
+_DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|\\circ(?![a-zA-Z])|\\degree(?![a-zA-Z])|\bdegrees?\b")
+_DOLLAR = re.compile(r"\\\$|\$")
+_PERCENT = re.compile(r"\\?%|\\percent(?![a-zA-Z])|\s*percent\b")
+# \text{...}-like wrappers: the content is kept (units among it are dropped afterwards).
+_TEXT = re.compile(r"\\(?:text|textbf|textit|textrm|mathrm|mathbf|mathit|mbox|operatorname|boldsymbol|mathsf)\s*\{([^{}]*)\}")
+_UNIT_WORDS = (
+    "cm|mm|km|meters?|metres?|centimeters?|millimeters?|kilometers?|inch|inches|feet|foot|ft|yards?|yd|"
+    "miles?|mph|kg|grams?|kilograms?|lbs?|pounds?|ounces?|oz|liters?|litres?|ml|gallons?|"
+    "seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|"
+    "dollars?|cents?|units?|sq|square|cubic|cm\\^2|m\\^2|cm\\^3|m\\^3|people|persons?|students?|apples?|"
+    "boxes|books?|points?|times|ways|dogs?|cats?|cars?|marbles?|cookies?|pieces?|items?|eggs?|pages?|"
+    "per|each|mph|km/h|m/s|rpm|beats|miles per hour|degrees?|radians?|rad"
+)
+_TRAILING_UNITS = re.compile(rf"(?<=[\d\}}\)\s])\s*(?:(?:{_UNIT_WORDS})\b\.?\s*(?:\^\s*\{{?\d\}}?)?\s*)+$", re.IGNORECASE)
+# One-letter units only right after a number ("5 m", "3s"), never after a variable.
+_TRAILING_LETTER_UNIT = re.compile(r"(?<=\d)\s*(?:m|s|h|g|l|in|mi)\.?(?:\^\s*\{?\d\}?)?$")
+_THOUSANDS = re.compile(r"(?<![\d.,])(\d{1,3})((?:,\d{3})+)(?![\d,]|\.\d*,)")
+_SPACE_THOUSANDS = re.compile(r"(?<![\d.])(\d{1,3})((?: \d{3})+)(?![\d])")
+_SPACES = re.compile(r"\s+")
+
+_SMALL = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+    "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+}
+_SCALES = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9}
+_FRACTION_WORDS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4, "fourth": 4, "fourths": 4}
+_WORDS_RE = re.compile(r"[a-z]+")
+
+
+def number_from_words(text: str) -> str | None:
+    """'twenty-one' -> '21', 'one hundred and five' -> '105', 'one half' -> '1/2'; None otherwise."""
+    words = _WORDS_RE.findall(text.lower().replace("-", " "))
+    if not words or len(words) > 12 or " ".join(words) != _SPACES.sub(" ", text.lower().replace("-", " ").strip(" .")):
+        return None
+    words = [w for w in words if w not in ("and", "a", "an")]
+    if len(words) == 2 and words[0] in _SMALL and words[1] in _FRACTION_WORDS:
+        return f"{_SMALL[words[0]]}/{_FRACTION_WORDS[words[1]]}"
+    total = current = 0
+    for word in words:
+        if word in _SMALL:
+            current += _SMALL[word]
+        elif word == "hundred":
+            current = max(current, 1) * 100
+        elif word in _SCALES:
+            total += max(current, 1) * _SCALES[word]
+            current = 0
+        else:
+            return None
+    return str(total + current)
+
+
+def _superscripts(match: re.Match[str]) -> str:
+    return "^{" + match.group(0).translate(_SUPERSCRIPTS) + "}"
+
+
+def _text_content(match: re.Match[str]) -> str:
+    return " " + match.group(1) + " "
+
+
+def normalize_answer(text: str) -> tuple[str, bool]:
+    """The canonical text of an answer and whether it carried a percent sign."""
+    if not text.isascii():
+        text = _SUPERSCRIPT_RUN.sub(_superscripts, text)
+        text = _UNICODE_RE.sub(lambda m: _UNICODE[m.group(0)], text)
+        text = unicodedata.normalize("NFKC", text)
+    text = _DROP.sub(" ", text)
+    for pattern, replacement in _RENAME:
+        text = pattern.sub(replacement, text)
+    text = _DOLLAR.sub("", text)
+    text = _DEGREES.sub("", text)
+    for _ in range(3):  # nested \text{\textbf{...}}
+        text, n = _TEXT.subn(_text_content, text)
+        if not n:
+            break
+    text, percents = _PERCENT.subn("", text)
+    text = _SPACES.sub(" ", text).strip()
+    text = _TRAILING_UNITS.sub("", text).strip()
+    text = _TRAILING_LETTER_UNIT.sub("", text).strip()
+    text = _THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(",", ""), text)
+    text = _SPACE_THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(" ", ""), text)
+    text = text.strip(" .;:")
+    if text[:1].isalpha() and (words := number_from_words(text)) is not None:
+        text = words
+    return text, percents > 0

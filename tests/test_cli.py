@@ -1,0 +1,84 @@
+import json
+
+from click.testing import CliRunner
+
+from rewardkit.cli import cli
+
+
+def invoke(*args, input=None):
+    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+def test_graders_table_lists_builtins():
+    out = invoke("graders").output
+    for name in ("combine", "contains", "exact", "format", "math", "similarity"):
+        assert any(line.startswith(name + " ") and "graders" in line for line in out.splitlines())
+
+
+def test_grade_prints_the_grade_as_json():
+    result = invoke("grade", "-g", "math", "-r", r"so \boxed{\frac{1}{2}}", "-R", "0.5")
+    assert result.exit_code == 0
+    grade = json.loads(result.output)
+    assert grade["passed"] is True and grade["extracted"] == r"\frac{1}{2}"
+    several = json.loads(invoke("grade", "-g", "exact", "-r", "NYC", "-R", "New York", "-R", "NYC").output)
+    assert several["passed"] is True
+    stdin = json.loads(invoke("grade", "-g", "exact", "-r", "-", "-R", "hi", input="hi\n").output)
+    assert stdin["passed"] is True
+
+
+def test_bad_spec_is_a_clean_error():
+    result = CliRunner().invoke(cli, ["grade", "-g", "exactt", "-r", "x"])
+    assert result.exit_code != 0 and "Did you mean 'exact'?" in result.output
+
+
+def test_score_streams_one_row_per_line_with_errors(tmp_path):
+    src = tmp_path / "in.jsonl"
+    lines = [
+        json.dumps({"id": "a", "output": {"text": r"\boxed{4}"}, "answer": "4"}),
+        "{not json",
+        json.dumps({"id": "c", "answer": "4"}),
+        json.dumps({"id": "d", "output": {"text": 7}, "answer": "7"}),
+        "",
+        json.dumps({"output": {"text": "5"}, "answer": 5}),
+    ]
+    src.write_bytes(("\n".join(lines) + "\n").encode() + b'{"id": "f", "output": {"text": "\xff"}}\n')
+    out = tmp_path / "out.jsonl"
+    result = invoke("score", str(src), "-o", str(out), "-g", "math", "--response-field", "output.text",
+                    "--reference-field", "answer", "--summary", str(tmp_path / "summary.json"), "-q")
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(l) for l in out.read_text().splitlines()]
+    assert len(rows) == 7
+    assert [r["id"] for r in rows] == ["a", 1, "c", "d", 4, 5, 6]
+    assert rows[0]["passed"] and rows[5]["passed"]
+    assert [r["error"] for r in rows] == [None, "invalid_row", "invalid_row", "invalid_row", "invalid_row", None,
+                                          "invalid_row"]
+    assert "invalid JSON" in rows[1]["reason"] and "missing field 'output.text'" in rows[2]["reason"]
+    assert "int, not text" in rows[3]["reason"] and "not UTF-8" in rows[6]["reason"]
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["count"] == 7 and summary["errors"] == {"invalid_row": 5}
+    assert "rows          7" in result.output
+
+
+def test_score_unreadable_file_fails_cleanly(tmp_path):
+    result = CliRunner().invoke(cli, ["score", str(tmp_path / "nope.jsonl"), "-o", str(tmp_path / "o"), "-g", "exact"])
+    assert result.exit_code != 0 and "cannot read" in result.output
+
+
+def test_schema_writes_the_files(tmp_path):
+    out = invoke("schema", "--out", str(tmp_path)).output
+    assert {p.name for p in tmp_path.iterdir()} == {"sample.schema.json", "grade.schema.json",
+                                                    "grader-spec.schema.json"}
+    assert "grade.schema.json" in out
+
+
+def test_plugins_lists_the_builtin_plugin():
+    assert "graders  [rewardkit" in invoke("plugins").output
+
+
+def test_demo_scores_the_bundled_dataset(tmp_path):
+    result = invoke("demo", "-q", "-o", str(tmp_path / "demo.jsonl"))
+    assert result.exit_code == 0
+    assert "rows          200" in result.output
+    rows = [json.loads(l) for l in (tmp_path / "demo.jsonl").read_text().splitlines()]
+    assert len(rows) == 200
+    assert 0.4 < sum(r["passed"] for r in rows) / 200 < 0.8
