@@ -10,12 +10,12 @@ from __future__ import annotations
 import functools
 import re
 import time
-from collections.abc import Sequence
 from fractions import Fraction
 from typing import Literal
 
 from pydantic import Field
 
+from graders._text import reference_key
 from graders.math import extract as ex
 from graders.math.compare import Options, Timeout, compare, scaled
 from graders.math.normalize import normalize_answer, number_from_words
@@ -28,13 +28,13 @@ from graders.math.parse import (
     parse,
 )
 from rewardkit.grader import Grader, GraderConfig, error_grade
-from rewardkit.types import Grade, Sample
+from rewardkit.types import Grade, Grades, Sample, SampleBatch
 
 Strategy = Literal["boxed", "answer_tag", "final_answer", "answer_is", "answer_colon", "gsm8k"]
 _WORD = re.compile(r"[A-Za-z]{2,}")
 _COMMAND = re.compile(r"\\[A-Za-z]+")
 KNOWN_WORDS = FUNCTIONS | set(CONSTANT_WORDS) | SEPARATOR_WORDS | {"asin", "acos", "atan"}
-_LETTER_REFERENCE = re.compile(r"^\s*(?:\\text\{)?\(?\s*([A-Ja-j])\s*\)?\}?\s*$")
+_LETTER_REFERENCE = re.compile(r"^\s*(?:\\text\{)?\(?\s*([A-J])\s*\)?\}?\s*$")
 
 
 class MathConfig(GraderConfig):
@@ -56,7 +56,7 @@ class MathConfig(GraderConfig):
     )
     multiple_choice: bool = Field(
         default=True,
-        description="When the reference is a single letter A-J, read a choice letter ('(B)', 'B:', 'option B').",
+        description="When the reference is a single capital letter A-J, read a choice letter ('(B)', 'B:', 'option B').",
     )
     rel_tol: float = Field(
         default=1e-9, ge=0, lt=1, description="Relative tolerance for values that are not both rational."
@@ -110,7 +110,7 @@ class MathGrader(Grader):
         super().__init__(config, **fields)
         cfg = self.config
         self._strategies = [ex.STRATEGIES[name] for name in cfg.extract]
-        self._options = Options(rel_tol=cfg.rel_tol, abs_tol=cfg.abs_tol, symbolic=cfg.symbolic, timeout_s=cfg.timeout_s)
+        self._options = Options(rel_tol=cfg.rel_tol, abs_tol=cfg.abs_tol, symbolic=cfg.symbolic)
 
     def extract_answer(self, response: str) -> str | None:
         """The answer the response gives, by the configured strategies."""
@@ -144,7 +144,7 @@ class MathGrader(Grader):
 
     def _compare(self, answer: str, references: list[str], deadline: float) -> Grade:
         ans_text, ans_percent, ans_tree = _prepared(answer)
-        parsed_any_reference = False
+        how, parsed_any_reference = "text", False
         for reference in references:
             ref_text, ref_percent, ref_tree = _prepared(reference)
             if ans_text == ref_text or (ans_text.casefold() == ref_text.casefold() and ref_tree is None):
@@ -156,19 +156,15 @@ class MathGrader(Grader):
                 continue
             candidates = [ans_tree]
             if self.config.percent and ans_percent != ref_percent:
-                factor = Fraction(1, 100) if ans_percent else Fraction(100)
-                candidates.append(scaled(ans_tree, factor))
+                candidates.append(scaled(ans_tree, Fraction(1, 100) if ans_percent else Fraction(100)))
             for candidate in candidates:
                 verdict = compare(ref_tree, candidate, self._options, deadline)
                 if verdict.equal:
                     return Grade(score=1.0, passed=True, reason=f"equivalent ({verdict.how})", extracted=answer)
-                last_how = verdict.how
-            if time.monotonic() > deadline:
-                raise Timeout()
+                how = verdict.how
         if ans_tree is None and parsed_any_reference:
             return Grade(score=0.0, error="parse_error", reason=f"could not read the answer {ans_text[:80]!r}",
                          extracted=answer)
-        how = locals().get("last_how", "text")
         return Grade(score=0.0, passed=False, reason=f"not equivalent ({how})", extracted=answer)
 
     def _grade_choice(self, response: str, letters: list[str]) -> Grade:
@@ -183,6 +179,15 @@ class MathGrader(Grader):
         return Grade(score=float(ok), passed=ok, reason=f"choice {letter}" + (" matches" if ok else " differs"),
                      extracted=letter)
 
-    def grade_batch(self, samples: Sequence[Sample]):
-        # References repeat across a batch (GRPO groups); _prepared caches their parse.
-        return super().grade_batch(samples)
+    def grade_batch(self, samples: SampleBatch) -> Grades:
+        # GRPO groups repeat answers: identical (response, reference) pairs are graded once per batch,
+        # and reference parses are cached across batches (_prepared).
+        graded: dict[tuple, Grade] = {}
+        grades = []
+        for sample in samples:
+            key = (sample.response, reference_key(sample.reference))
+            grade = graded.get(key)
+            if grade is None:
+                grade = graded[key] = self.grade(sample)
+            grades.append(grade)
+        return Grades.of(grades)

@@ -33,7 +33,6 @@ class Options:
     rel_tol: float = 1e-9
     abs_tol: float = 0.0
     symbolic: bool = True
-    timeout_s: float = 1.0
 
 
 @dataclass
@@ -95,16 +94,18 @@ class Comparer:
     def relations_equal(self, a: tuple, b: tuple) -> bool:
         if a[0] != "rel":
             a, b = b, a
-        if b[0] != "rel":  # "x = 3" against "3": compare the assigned value
+        if b[0] != "rel":  # "x = 3" or "2 + 3 = 5" against "5": compare the final value
             value = assigned_value(a)
+            if value is None and set(a[1]) == {"="} and not free_symbols(a[2][-1]):
+                value = a[2][-1]
             return value is not None and self.equal(value, b)
-        if a[1] != ("=",) or b[1] != ("=",):
+        if set(a[1]) != {"="} or set(b[1]) != {"="}:
             return a[1] == b[1] and self.ordered(a[2], b[2])
         va, vb = assignment(a), assignment(b)
         if va is not None and vb is not None and va[0] == vb[0]:
             return self.equal(va[1], vb[1])
         # Two equations: equal when lhs - rhs of one is a non-zero constant multiple of the other's.
-        return self.proportional(("add", (a[2][0], ("neg", a[2][1]))), ("add", (b[2][0], ("neg", b[2][1]))))
+        return self.proportional(("add", (a[2][0], ("neg", a[2][-1]))), ("add", (b[2][0], ("neg", b[2][-1]))))
 
     def intervals_equal(self, xs: list, ys: list) -> bool:
         if len(xs) != len(ys):
@@ -139,39 +140,36 @@ class Comparer:
                 return self.symbolic(a, b)
             self.how = "numeric"
             return close(va, vb, self.options.rel_tol, self.options.abs_tol)
-        return self.at_random_points(a, b, sorted(symbols))
+        return self.at_random_points(a, b)
 
-    def at_random_points(self, a: tuple, b: tuple, symbols: list[str]) -> bool:
-        rng = random.Random(0x5EED)
-        agreed = 0
+    def sample_points(self, a: tuple, b: tuple, seed: int):
+        """(value of a, value of b) at up to 2 * _POINTS random points where both are defined."""
+        symbols = sorted(free_symbols(a) | free_symbols(b))
+        rng = random.Random(seed)
         for _ in range(_POINTS * 2):
             self.tick()
             env = {s: ctx.mpf(rng.uniform(0.3, 2.9)) for s in symbols}
             try:
-                va, vb = numeric(a, env), numeric(b, env)
+                yield numeric(a, env), numeric(b, env)
             except (NotANumber, TooLarge, ZeroDivisionError, ValueError):
                 continue
+
+    def at_random_points(self, a: tuple, b: tuple) -> bool:
+        """Expressions with variables: equal at every sampled point; sympy when too few points work."""
+        agreed = 0
+        for va, vb in self.sample_points(a, b, seed=0x5EED):
+            self.how = "numeric at random points"
             if not close(va, vb, max(self.options.rel_tol, 1e-12), max(self.options.abs_tol, 1e-20)):
-                self.how = "numeric at random points"
                 return False
             agreed += 1
             if agreed == _POINTS:
-                self.how = "numeric at random points"
                 return True
         return self.symbolic(a, b)
 
     def proportional(self, a: tuple, b: tuple) -> bool:
         """Whether a = k * b for a constant k != 0 (for comparing equations)."""
-        symbols = sorted(free_symbols(a) | free_symbols(b))
-        rng = random.Random(0xC0FFEE)
         ratio, agreed = None, 0
-        for _ in range(_POINTS * 2):
-            self.tick()
-            env = {s: ctx.mpf(rng.uniform(0.3, 2.9)) for s in symbols}
-            try:
-                va, vb = numeric(a, env), numeric(b, env)
-            except (NotANumber, TooLarge, ZeroDivisionError, ValueError):
-                continue
+        for va, vb in self.sample_points(a, b, seed=0xC0FFEE):
             if vb == 0 or va == 0:
                 if va != vb:
                     return False
@@ -272,10 +270,10 @@ def items(node: tuple) -> tuple:
 
 
 def assignment(node: tuple) -> tuple[str, tuple] | None:
-    """For 'x = v' or 'v = x' (x not in v): (x, v); else None."""
-    if node[0] != "rel" or node[1] != ("=",):
+    """For 'x = v' or 'v = x' (x not in v): (x, v); for a chain 'x = 2 + 3 = 5': (x, 5); else None."""
+    if node[0] != "rel" or set(node[1]) != {"="}:
         return None
-    left, right = node[2]
+    left, right = node[2][0], node[2][-1]
     if left[0] == "sym" and left[1] not in free_symbols(right):
         return left[1], right
     if right[0] == "sym" and right[1] not in free_symbols(left):
@@ -339,7 +337,6 @@ def _inequality(node: tuple) -> list | None:
     if len(variables) != 1:
         return None
     lo, lo_closed, hi, hi_closed = NEG_INF, False, INF, False
-    index = exprs.index(variables[0])
     for i, op in enumerate(ops):
         left, right = exprs[i], exprs[i + 1]
         if left == variables[0]:
@@ -355,7 +352,6 @@ def _inequality(node: tuple) -> list | None:
             hi, hi_closed = bound, _OPEN[op]
         else:
             lo, lo_closed = bound, _OPEN[op]
-    del index
     return [(lo, lo_closed, hi, hi_closed)]
 
 

@@ -76,12 +76,20 @@ def _after(pattern: re.Pattern[str], text: str) -> str | None:
         return inner
     for open_, close in (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]")):
         if rest.startswith(open_):
-            end = rest.find(close, len(open_))
+            end = _unescaped(rest, close, len(open_))
             if end != -1:
                 return rest[len(open_):end].strip() or None
     end = _SENTENCE_END.search(rest)
     clause = (rest[: end.start()] if end else rest).strip().strip("*_").strip()
     return clause or None
+
+
+def _unescaped(text: str, needle: str, start: int) -> int:
+    """Index of the next ``needle`` not preceded by a backslash (so ``\\$`` is not a closing ``$``)."""
+    end = text.find(needle, start)
+    while end > 0 and text[end - 1] == "\\" and needle == "$":
+        end = text.find(needle, end + 1)
+    return end
 
 
 def final_answer(text: str) -> str | None:

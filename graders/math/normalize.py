@@ -26,7 +26,7 @@ _UNICODE_RE = re.compile("|".join(map(re.escape, _UNICODE)))
 # LaTeX that carries no value.
 _DROP = re.compile(
     r"\\(?:left|right|big|Big|bigg|Bigg|displaystyle|textstyle|limits|nolimits)(?![a-zA-Z])"
-    r"|\\[,;:! ]|\\q?quad(?![a-zA-Z])|\\(?:hspace|vspace)\*?\{[^{}]*\}|~"
+    r"|(?<!\\)\\[,;:! ]|\\q?quad(?![a-zA-Z])|\\(?:hspace|vspace)\*?\{[^{}]*\}|~"
 )
 _RENAME = [
     (re.compile(r"\\[dtc]frac(?![a-zA-Z])"), r"\\frac"),

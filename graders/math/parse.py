@@ -246,7 +246,11 @@ class Parser:
         if self.at("-"):
             self.take()
             return ("neg", self.exponent())
-        return self.postfix(self.atom())
+        base = self.postfix(self.atom())
+        if self.at("^"):  # 2^3^2 is 2^(3^2)
+            self.take()
+            return ("pow", base, self.exponent())
+        return base
 
     def postfix(self, node: tuple) -> tuple:
         while self.at("!") and not (self.peek(1) and self.peek(1)[1] == "="):
@@ -365,9 +369,23 @@ class Parser:
             elif self.at("{"):
                 arg = self.group("{", "}")
             else:
-                arg = self.power()
+                arg = self.bare_argument()
             node = ("fn", name, (arg,) if base is None else (arg, base))
         return node if power is None else ("pow", node, power)
+
+    def bare_argument(self) -> tuple:
+        """The argument of a function written without brackets: '\\sin 2x' is sin(2x), while
+        '\\sin x \\cos x' is sin(x)cos(x): the argument runs over numbers and letters only."""
+        factors = [self.power()]
+        while True:
+            token = self.peek()
+            if token is None or token[0] not in ("num", "word"):
+                break
+            if token[0] == "word" and (_ALIASES.get(token[1].lower(), token[1].lower()) in FUNCTIONS
+                                       or token[1].lower() in SEPARATOR_WORDS):
+                break
+            factors.append(self.power())
+        return factors[0] if len(factors) == 1 else ("mul", tuple(factors))
 
     def command(self, value: str) -> tuple:
         name = value[1:]

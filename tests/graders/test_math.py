@@ -178,3 +178,38 @@ def test_timeout_works_off_the_main_thread():
 def test_grade_batch_equals_grade():
     samples = [Sample(response=r, reference=ref) for r, ref in [(r"\boxed{2}", "2"), ("x", "3"), ("1/2", "0.5")]]
     assert MATH.grade_batch(samples) == [MATH.grade(s) for s in samples]
+
+
+@pytest.mark.parametrize(
+    "response, reference, passed",
+    [
+        (r"\boxed{2+3=5}", "5", True),
+        (r"\boxed{x=2+3=5}", "x=5", True),
+        (r"\boxed{x=2+3=6}", "x=5", False),
+        ("2^3^2", "512", True),
+        (r"\boxed{x! \cdot (x+1)}", "(x+1)!", True),  # numeric cannot decide: sympy in the child
+        (r"\boxed{x! + 1}", "x! + 2", False),
+    ],
+)
+def test_equation_chains_and_the_symbolic_path(response, reference, passed):
+    assert verdict(response, reference).passed is passed
+
+
+def test_deadline_gives_a_timeout_grade_in_a_thread():
+    grader = load_grader({"type": "math", "timeout_s": 1e-6})
+    results = []
+    thread = threading.Thread(target=lambda: results.append(
+        grader.grade(Sample(response=r"\boxed{x! + 1}", reference="x! + 2"))))
+    thread.start()
+    thread.join(30)
+    assert results[0].error == "timeout" and results[0].score == 0.0
+
+
+def test_grade_batch_grades_repeated_pairs_once(monkeypatch):
+    calls = []
+    original = type(MATH).extract_answer
+    monkeypatch.setattr(type(MATH), "extract_answer", lambda self, r: calls.append(r) or original(self, r))
+    samples = [Sample(response=r"\boxed{4}", reference="4")] * 8 + [Sample(response=r"\boxed{5}", reference="4")]
+    grades = MATH.grade_batch(samples)
+    assert grades.scores == [1.0] * 8 + [0.0]
+    assert len(calls) == 2

@@ -1,0 +1,37 @@
+"""The labelled case set of bench/math_cases.py, one literal verdict per case."""
+
+import time
+from pathlib import Path
+
+import pytest
+
+from bench.math_cases import ADVERSARIAL, cases
+from rewardkit import Sample, load_grader
+
+MATH = load_grader("math")
+CASES = cases()
+
+
+def test_the_set_covers_every_category_with_both_verdicts():
+    assert len(CASES) >= 500
+    for category in {c.category for c in CASES}:
+        verdicts = {c.equivalent for c in CASES if c.category == category}
+        assert verdicts == {True, False}, category
+    assert sum(c.style == "long_cot" for c in CASES) >= 150
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c.category}-{i}" for i, c in enumerate(CASES)])
+def test_case(case):
+    grade = MATH.grade(Sample(response=case.response, reference=case.reference))
+    assert grade.passed is case.equivalent, (case.reference, case.response[-120:], grade)
+
+
+@pytest.mark.parametrize("name, response", ADVERSARIAL, ids=[n for n, _ in ADVERSARIAL])
+def test_adversarial_input_is_bounded_and_runs_no_code(name, response):
+    marker = Path("/tmp/rewardkit_pwned")
+    marker.unlink(missing_ok=True)
+    start = time.monotonic()
+    grade = MATH.grade(Sample(response=response, reference="5"))
+    assert time.monotonic() - start < MATH.config.timeout_s
+    assert not grade.passed
+    assert not marker.exists()
