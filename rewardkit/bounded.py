@@ -102,6 +102,16 @@ def _read_exact(stream, size: int, deadline: float) -> bytes:
 _local = threading.local()
 
 
+def _forget_inherited_workers() -> None:
+    # A forked child must not talk to its parent's children over inherited pipes.
+    global _local
+    _local = threading.local()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_inherited_workers)
+
+
 def worker(preload: tuple[str, ...] = ()) -> BoundedWorker:
     """This thread's worker (one child per thread, so threads never wait on each other)."""
     workers = getattr(_local, "workers", None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 from importlib import resources
@@ -10,7 +11,7 @@ from pathlib import Path
 import click
 
 from rewardkit.errors import RewardkitError
-from rewardkit.registry import get_registry, load_grader
+from rewardkit.registry import get_registry, load_grader, read_spec
 from rewardkit.types import Grade, Sample
 
 
@@ -67,32 +68,85 @@ def grade(spec: str, response: str, reference: tuple[str, ...], prompt: str | No
     click.echo(json.dumps(grader.grade(sample).model_dump(), indent=2, ensure_ascii=False))
 
 
+def _grader_spec(specs: tuple[str, ...]):
+    """One spec, or several (NAME=SPEC or SPEC) combined by their mean."""
+    if len(specs) == 1 and "=" not in specs[0].split("{", 1)[0]:
+        return specs[0]
+    graders = {}
+    for spec in specs:
+        name, sep, body = spec.partition("=")
+        if not sep or "{" in name:
+            name, body = read_spec(spec)["type"], spec
+        if name in graders:
+            raise click.BadParameter(f"two graders named {name!r}: name them as NAME=SPEC", param_hint="--grader")
+        graders[name] = read_spec(body)
+    return {"type": "combine", "graders": graders}
+
+
 @cli.command()
-@click.argument("input_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("input_path", type=click.Path(path_type=Path))
 @click.option("--output", "-o", "output_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Output JSONL: one row per input line.")
-@click.option("--grader", "-g", "spec", required=True, help="Grader name, JSON spec, or spec file (.json/.yaml).")
+              help="Output .jsonl or .parquet: one row per input row, in input order.")
+@click.option("--grader", "-g", "specs", required=True, multiple=True,
+              help="Grader name, JSON spec or spec file; repeat (as NAME=SPEC) to average several.")
 @click.option("--response-field", default="response", show_default=True, help="Dotted path of the response.")
 @click.option("--reference-field", default="reference", show_default=True, help="Dotted path of the reference.")
 @click.option("--prompt-field", default="prompt", show_default=True, help="Dotted path of the prompt.")
 @click.option("--id-field", default="id", show_default=True, help="Dotted path of the row id (else row number).")
+@click.option("--group-field", default=None, help="Dotted path of the prompt id: adds pass@k and majority vote.")
+@click.option("--workers", "-w", type=click.IntRange(min=0), default=None,
+              help="Grading processes [default: all cores]; 0 grades in this process (no time bound).")
+@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0, min_open=True), default=10.0,
+              show_default=True, help="Hard wall-clock bound of one row, in seconds.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True,
+              help="Rows sent to a worker at a time.")
+@click.option("--engine", type=click.Choice(["process", "ray"]), default="process", show_default=True,
+              help="process: a local worker pool; ray: Ray Data (local, or the cluster in RAY_ADDRESS).")
+@click.option("--split", default=None, help="Split of a saved Hugging Face DatasetDict.")
+@click.option("--resume", is_flag=True, help="Continue an interrupted run into the same output.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output.")
 @click.option("--summary", "summary_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also write the summary as JSON here.")
+              help="Summary JSON [default: OUTPUT.summary.json].")
+@click.option("--histogram", "histogram_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="PNG histogram of scores [default: OUTPUT.hist.png when matplotlib is installed].")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def score(input_path, output_path, spec, response_field, reference_field, prompt_field, id_field,
-          summary_path, quiet) -> None:
-    """Score a JSONL file of model outputs; print a summary."""
-    from rewardkit.scoring import FieldMapping, format_summary, score_jsonl, write_summary
+def score(input_path, output_path, specs, response_field, reference_field, prompt_field, id_field, group_field,
+          workers, timeout_s, batch_size, engine, split, resume, overwrite, summary_path, histogram_path,
+          quiet) -> None:
+    """Score a dataset (JSONL, Parquet, CSV, a folder of shards, a saved HF dataset); print a summary."""
+    from rewardkit.scoring import FieldMapping, format_summary, score_dataset
 
+    if histogram_path is None and importlib.util.find_spec("matplotlib") is not None:
+        histogram_path = output_path.with_name(output_path.name + ".hist.png")
+    summary_path = summary_path or output_path.with_name(output_path.name + ".summary.json")
     try:
-        grader = load_grader(spec)
-        fields = FieldMapping(response=response_field, reference=reference_field, prompt=prompt_field, id=id_field)
-        summary = score_jsonl(input_path, output_path, grader, fields, progress=not quiet)
+        fields = FieldMapping(response=response_field, reference=reference_field, prompt=prompt_field,
+                              id=id_field, group=group_field)
+        summary = score_dataset(input_path, output_path, _grader_spec(specs), fields, workers=workers,
+                                timeout_s=timeout_s, batch_size=batch_size, resume=resume, overwrite=overwrite,
+                                progress=not quiet, engine=engine, split=split, summary_path=summary_path,
+                                histogram_path=histogram_path)
     except RewardkitError as exc:
         _fail(exc)
-    if summary_path:
-        write_summary(summary, summary_path)
     click.echo(format_summary(summary))
+    click.echo(f"output: {output_path}\nsummary: {summary_path}" + (f"\nhistogram: {histogram_path}" if histogram_path else ""))
+
+
+@cli.command()
+@click.argument("summary_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also draw the score histogram to this PNG.")
+def report(summary_path: Path, plot_path: Path | None) -> None:
+    """Print a summary written by `score` again, and optionally plot its histogram."""
+    from rewardkit.scoring import format_summary, plot_histogram, read_summary
+
+    try:
+        summary = read_summary(summary_path)
+        click.echo(format_summary(summary))
+        if plot_path:
+            click.echo(f"histogram: {plot_histogram(summary, plot_path)}")
+    except RewardkitError as exc:
+        _fail(exc)
 
 
 @cli.command()
@@ -112,13 +166,13 @@ def schema(out_dir: Path) -> None:
               default=Path("demo-scores.jsonl"), show_default=True, help="Where the scored rows go.")
 def demo(quiet: bool, output_path: Path) -> None:
     """Score the bundled arithmetic dataset with a format + math grader and print the summary."""
-    from rewardkit.scoring import format_summary, score_jsonl
+    from rewardkit.scoring import format_summary, score_dataset
 
     data = resources.files("rewardkit") / "data"
     with resources.as_file(data / "arithmetic.jsonl") as dataset, resources.as_file(data / "demo_grader.yaml") as spec:
         grader = load_grader(spec)
         click.echo(f"dataset: {dataset.name}\ngrader:  {json.dumps({'type': grader.name, **grader.config.model_dump(exclude_defaults=True)})}")
-        summary = score_jsonl(dataset, output_path, grader, progress=not quiet)
+        summary = score_dataset(dataset, output_path, grader, progress=not quiet, overwrite=True)
     click.echo(format_summary(summary))
     click.echo(f"scored rows: {output_path}")
 

@@ -56,12 +56,52 @@ def test_score_streams_one_row_per_line_with_errors(tmp_path):
     assert "int, not text" in rows[3]["reason"] and "not UTF-8" in rows[6]["reason"]
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["count"] == 7 and summary["errors"] == {"invalid_row": 5}
-    assert "rows          7" in result.output
+    assert "rows            7" in result.output
 
 
-def test_score_unreadable_file_fails_cleanly(tmp_path):
-    result = CliRunner().invoke(cli, ["score", str(tmp_path / "nope.jsonl"), "-o", str(tmp_path / "o"), "-g", "exact"])
-    assert result.exit_code != 0 and "cannot read" in result.output
+def test_score_unreadable_or_empty_input_fails_cleanly(tmp_path):
+    def score(src):
+        return CliRunner().invoke(cli, ["score", str(src), "-o", str(tmp_path / "o.jsonl"), "-g", "exact", "-q",
+                                        "--overwrite"])
+
+    missing = score(tmp_path / "nope.jsonl")
+    assert missing.exit_code != 0 and "cannot read" in missing.output and "Traceback" not in missing.output
+    (tmp_path / "empty.jsonl").write_text("")
+    empty = score(tmp_path / "empty.jsonl")
+    assert empty.exit_code != 0 and "has no rows" in empty.output
+
+
+def test_score_csv_with_several_graders_and_report(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_bytes(b"id,response,reference\na,<answer>4</answer>,4\nb,<answer>5</answer>,4\nc,\xff\xfe,4\n")
+    out = tmp_path / "out.jsonl"
+    result = invoke("score", str(src), "-o", str(out), "-g", "acc=math", "-g",
+                    'fmt={"type": "format", "template": "answer_tag"}', "-q", "--workers", "1")
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["score"] for r in rows] == [1.0, 0.5, 0.0]
+    assert rows[2]["error"] == "invalid_response"
+    assert rows[0]["parts"]["acc"] == 1.0 and rows[1]["parts"] == {"acc": 0.0, "fmt": 1.0, "fmt.template": 1.0}
+    report = invoke("report", str(tmp_path / "out.jsonl.summary.json"), "--plot", str(tmp_path / "again.png"))
+    assert "rows            3" in report.output and (tmp_path / "again.png").exists()
+    again = CliRunner().invoke(cli, ["score", str(src), "-o", str(out), "-g", "math", "-q"])
+    assert again.exit_code != 0 and "--resume" not in again.output and "exists" in again.output
+
+
+def test_score_with_the_ray_engine_in_local_mode(tmp_path):
+    import subprocess
+    import sys
+
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"id": i, "response": rf"\boxed{{{i % 3}}}", "reference": "1"}) + "\n"
+                           for i in range(50)) + "{broken\n")
+    base = [sys.executable, "-m", "rewardkit", "score", str(src), "-g", "math", "-q", "--workers", "1"]
+    ray_run = subprocess.run(base + ["-o", str(tmp_path / "ray.jsonl"), "--engine", "ray"], capture_output=True,
+                             text=True, timeout=300)
+    assert ray_run.returncode == 0, ray_run.stderr[-2000:]
+    subprocess.run(base + ["-o", str(tmp_path / "pool.jsonl")], check=True, capture_output=True, timeout=120)
+    assert (tmp_path / "ray.jsonl").read_text() == (tmp_path / "pool.jsonl").read_text()
+    assert (tmp_path / "ray.jsonl").read_text().count("\n") == 51
 
 
 def test_schema_writes_the_files(tmp_path):
@@ -78,7 +118,7 @@ def test_plugins_lists_the_builtin_plugin():
 def test_demo_scores_the_bundled_dataset(tmp_path):
     result = invoke("demo", "-q", "-o", str(tmp_path / "demo.jsonl"))
     assert result.exit_code == 0
-    assert "rows          200" in result.output
+    assert "rows            200" in result.output
     rows = [json.loads(l) for l in (tmp_path / "demo.jsonl").read_text().splitlines()]
     assert len(rows) == 200
     assert 0.4 < sum(r["passed"] for r in rows) / 200 < 0.8

@@ -125,6 +125,10 @@ class MathGrader(Grader):
         return ex.last_number(text) if self.config.fallback_last_number else None
 
     def grade(self, sample: Sample) -> Grade:
+        return self._grade_one(sample)
+
+    def _grade_one(self, sample: Sample) -> Grade:
+        """The grade of a sample the guard has already checked."""
         deadline = time.monotonic() + self.config.timeout_s
         references = [_reference_answer(r) for r in sample.references()]
         letters = [m.group(1).upper() for r in references if (m := _LETTER_REFERENCE.match(r))]
@@ -188,6 +192,10 @@ class MathGrader(Grader):
             key = (sample.response, reference_key(sample.reference))
             grade = graded.get(key)
             if grade is None:
-                grade = graded[key] = self.grade(sample)
+                try:
+                    grade = self._grade_one(sample)
+                except Exception as exc:  # as the guard of grade would
+                    grade = Grade(score=0.0, error="grader_exception", reason=f"{type(exc).__name__}: {exc}"[:300])
+                graded[key] = grade
             grades.append(grade)
         return Grades.of(grades)

@@ -1,106 +1,264 @@
-"""Score a JSONL file of model outputs with a grader: one output row per input line, in order."""
+"""Score a dataset of model outputs: one output row per input row, in input order, resumable.
+
+Results are appended to a JSONL journal as they arrive (the output itself for ``.jsonl``; a
+``.partial.jsonl`` beside it for ``.parquet``, converted at the end). ``resume=True`` keeps the
+complete lines already in the journal, drops a torn last line, skips that many input rows and
+carries on, so an interrupted run (even ``kill -9``) ends with the same output as an
+uninterrupted one.
+"""
 
 from __future__ import annotations
 
 import itertools
 import json
+import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from tqdm import tqdm
 
-from rewardkit.grader import Grader
+from rewardkit.errors import DataError, RewardkitError
+from rewardkit.grader import Grader, GraderConfig
+from rewardkit.registry import load_grader, read_spec
 from rewardkit.scoring.fields import FieldMapping
-from rewardkit.scoring.jsonl import BadLine, read_jsonl, write_jsonl_row
-from rewardkit.scoring.summary import Summary, SummaryBuilder
+from rewardkit.scoring.pool import ScoringPool, default_workers
+from rewardkit.scoring.readers import Input
+from rewardkit.scoring.rows import Result, grade_rows, stats_of
+from rewardkit.scoring.summary import HISTOGRAM_BINS, Summary, SummaryBuilder
 
-BATCH_SIZE = 256
-
-
-def _count_lines(path: Path) -> int | None:
-    try:
-        with open(path, "rb") as handle:
-            return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
-    except OSError:
-        return None
+Engine = Literal["process", "ray"]
+tqdm.monitor_interval = 0  # no monitor thread: worker processes can then be forked safely
+FLUSH_SECONDS = 1.0
 
 
-def score_rows(rows: Iterable[Any], grader: Grader, fields: FieldMapping) -> Iterator[dict[str, Any]]:
-    """One output record per input row (errors included), graded in batches."""
-    numbered = enumerate(rows)
-    while batch := list(itertools.islice(numbered, BATCH_SIZE)):
-        samples, positions, out = [], [], []
-        for row_number, row in batch:
-            if isinstance(row, BadLine):
-                out.append(_error_row(row_number, "invalid_row", row.reason))
-                continue
-            sample, why = fields.sample(row, row_number)
-            if sample is None:
-                out.append(_error_row(fields.row_id(row, row_number), "invalid_row", why))
-                continue
-            positions.append(len(out))
-            out.append(None)
-            samples.append(sample)
-        grades = grader.grade_batch(samples)
-        for i, position in enumerate(positions):
-            out[position] = {
-                "id": samples[i].id,
-                "score": grades.scores[i],
-                "passed": grades.passed[i],
-                "reason": grades.reasons[i],
-                "error": grades.errors[i],
-                "extracted": grades.extracted[i],
-                "parts": grades.parts[i],
-            }
-        yield from out
+def spec_dict(grader: str | Path | Mapping | GraderConfig | Grader) -> dict:
+    """A picklable grader spec that worker processes can load."""
+    if isinstance(grader, Grader):
+        grader = grader.config
+    if isinstance(grader, GraderConfig):
+        return {"type": grader.type, **grader.model_dump(exclude={"type"})}
+    spec = read_spec(grader)
+    load_grader(spec)  # fail here, not in every worker, when the spec is bad
+    return spec
 
 
-def _error_row(row_id: Any, error: str, reason: str | None) -> dict[str, Any]:
-    return {"id": row_id, "score": None, "passed": False, "reason": reason or error, "error": error,
-            "extracted": None, "parts": {}}
+def iter_results(
+    source: Input,
+    spec: dict,
+    fields: FieldMapping,
+    workers: int,
+    timeout_s: float,
+    batch_size: int,
+    skip: int = 0,
+    engine: Engine = "process",
+    stats: dict | None = None,
+) -> Iterator[Result]:
+    """(row number, output line, stats) for every input row after the first ``skip``, in order."""
+    rows = itertools.islice(enumerate(source.rows()), skip, None)
+    if engine == "ray":
+        from rewardkit.scoring.ray_engine import ray_results
+
+        yield from ray_results(source, spec, fields, workers, timeout_s, batch_size, skip)
+        return
+    if workers == 0:  # in this process: no hard per-row bound beyond the graders' own
+        grader = load_grader(spec)
+        while batch := list(itertools.islice(rows, batch_size)):
+            yield from grade_rows(grader, fields, batch)
+        return
+    pool = ScoringPool(spec, fields, workers=workers, timeout_s=timeout_s, batch_size=batch_size)
+    yield from pool.run(rows)
+    if stats is not None:
+        stats.update(timeouts=pool.stats.timeouts, crashes=pool.stats.crashes,
+                     replaced_workers=pool.stats.replaced, split_batches=pool.stats.split_batches)
 
 
-def score_jsonl(
+def iter_scores(
+    input_path: str | Path,
+    grader: str | Path | Mapping | GraderConfig | Grader,
+    fields: FieldMapping | None = None,
+    workers: int | None = None,
+    timeout_s: float = 10.0,
+    batch_size: int = 256,
+    engine: Engine = "process",
+    split: str | None = None,
+) -> Iterator[dict[str, Any]]:
+    """The output records of a dataset, in input order, as they are graded (nothing is written)."""
+    source = Input(Path(input_path), split=split)
+    spec = spec_dict(grader)
+    workers = default_workers() if workers is None else workers
+    for _, line, _ in iter_results(source, spec, fields or FieldMapping(), workers, timeout_s, batch_size, engine=engine):
+        yield json.loads(line)
+
+
+def _journal_path(output: Path) -> Path:
+    return output if output.suffix != ".parquet" else output.with_name(output.name + ".partial.jsonl")
+
+
+def _recover(journal: Path, builder: SummaryBuilder) -> int:
+    """Keep the complete lines of a journal (dropping a torn last line); their count."""
+    done = 0
+    with open(journal, "rb+") as handle:
+        good = 0
+        for line in handle:
+            if not line.endswith(b"\n"):
+                break
+            stats = stats_of(line.decode("utf-8"))
+            builder.add(*stats)
+            good += len(line)
+            done += 1
+        handle.truncate(good)
+    return done
+
+
+def _to_parquet(journal: Path, output: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    writer = None
+    with open(journal, encoding="utf-8") as handle:
+        while lines := list(itertools.islice(handle, 65536)):
+            records = [json.loads(line) for line in lines]
+            for r in records:  # parts as JSON text: its keys differ from grader to grader
+                r["parts"] = json.dumps(r["parts"])
+                r["id"] = str(r["id"])
+            table = pa.Table.from_pylist(records, schema=writer.schema if writer else None)
+            if writer is None:
+                writer = pq.ParquetWriter(output, table.schema)
+            writer.write_table(table)
+    if writer is None:
+        raise DataError("no rows to write")
+    writer.close()
+
+
+def score_dataset(
     input_path: str | Path,
     output_path: str | Path,
-    grader: Grader,
+    grader: str | Path | Mapping | GraderConfig | Grader,
     fields: FieldMapping | None = None,
+    workers: int | None = None,
+    timeout_s: float = 10.0,
+    batch_size: int = 256,
+    resume: bool = False,
+    overwrite: bool = False,
     progress: bool = True,
+    engine: Engine = "process",
+    split: str | None = None,
+    summary_path: str | Path | None = None,
+    histogram_path: str | Path | None = None,
 ) -> Summary:
-    """Grade every line of ``input_path`` into ``output_path`` (JSONL) and return the summary."""
-    input_path, output_path = Path(input_path), Path(output_path)
+    """Grade every row of ``input_path`` into ``output_path`` (.jsonl or .parquet); the summary.
+
+    ``workers``: grading processes (default: every core; 0 grades in this process without the
+    per-row time bound). ``timeout_s``: the hard bound of one row. ``resume``: continue an
+    interrupted run. ``summary_path`` / ``histogram_path``: also write summary JSON / a PNG.
+    """
     fields = fields or FieldMapping()
-    builder = SummaryBuilder()
+    output = Path(output_path)
+    if output.suffix not in (".jsonl", ".parquet"):
+        raise DataError(f"output must end in .jsonl or .parquet, not {output.name!r}")
+    source = Input(Path(input_path), split=split)
+    spec = spec_dict(grader)
+    workers = default_workers() if workers is None else workers
+    journal = _journal_path(output)
+    builder = SummaryBuilder(grouped=fields.group is not None)
+    skip = 0
+    if resume and journal.exists():
+        skip = _recover(journal, builder)
+    elif resume and output.exists():  # a finished parquet run: nothing left to grade
+        raise DataError(f"{output} is already complete; remove it to score again")
+    elif output.exists() and not overwrite:
+        raise DataError(f"{output} exists: pass resume to continue it or overwrite to replace it")
+    elif journal.exists():
+        journal.unlink()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    total = source.count() if progress else None
     start = time.perf_counter()
-    rows = read_jsonl(input_path)
-    output_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(output_path, "w", encoding="utf-8") as handle, tqdm(
-        total=_count_lines(input_path) if progress else None, disable=not progress, unit="row", desc="scoring"
+    graded_now = 0
+    extra: dict[str, Any] = {"engine": engine, "workers": workers, "resumed_rows": skip}
+    with open(journal, "ab") as handle, tqdm(
+        total=total, initial=skip, disable=not progress, unit="row", desc="scoring", dynamic_ncols=True
     ) as bar:
-        for record in score_rows(rows, grader, fields):
-            write_jsonl_row(handle, record)
-            builder.add(record["score"], record["passed"], record["error"], record["parts"])
-            bar.update(1)
-    return builder.build(time.perf_counter() - start)
-
-
-def format_summary(summary: Summary) -> str:
-    """A small text table of the summary for the terminal."""
-    lines = [
-        f"rows          {summary.count}",
-        f"graded        {summary.graded}",
-        f"mean score    {summary.mean_score:.4f}" if summary.mean_score is not None else "mean score    -",
-        f"pass rate     {summary.pass_rate:.4f}" if summary.pass_rate is not None else "pass rate     -",
-        f"rows/s        {summary.rows_per_second:,.0f}",
-    ]
-    for kind, n in summary.errors.items():
-        lines.append(f"error {kind:<16} {n}")
-    for part, mean in summary.part_means.items():
-        lines.append(f"part {part:<17} {mean:.4f}")
-    return "\n".join(lines)
+        last_flush, unreported = time.monotonic(), 0
+        for _, line, stats in iter_results(source, spec, fields, workers, timeout_s, batch_size, skip, engine, extra):
+            handle.write(line.encode("utf-8") + b"\n")
+            builder.add(*stats)
+            graded_now += 1
+            unreported += 1
+            if unreported == 1024 or time.monotonic() - last_flush > FLUSH_SECONDS:
+                bar.update(unreported)
+                unreported = 0
+                if time.monotonic() - last_flush > FLUSH_SECONDS:
+                    handle.flush()
+                    last_flush = time.monotonic()
+        bar.update(unreported)
+        handle.flush()
+        os.fsync(handle.fileno())
+    if builder.count == 0:
+        raise DataError(f"{input_path} has no rows")
+    if journal != output:
+        _to_parquet(journal, output)
+        journal.unlink()
+    summary = builder.build(time.perf_counter() - start, graded_now, extra)
+    if summary_path is not None:
+        write_summary(summary, summary_path)
+    if histogram_path is not None:
+        plot_histogram(summary, histogram_path)
+    return summary
 
 
 def write_summary(summary: Summary, path: str | Path) -> None:
     Path(path).write_text(json.dumps(summary.model_dump(), indent=2) + "\n", encoding="utf-8")
+
+
+def read_summary(path: str | Path) -> Summary:
+    try:
+        return Summary.model_validate_json(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RewardkitError(f"cannot read a summary from {path}: {exc}") from exc
+
+
+def plot_histogram(summary: Summary, path: str | Path) -> Path:
+    """A PNG bar chart of the score histogram (needs matplotlib)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise RewardkitError("plotting needs matplotlib: pip install matplotlib") from exc
+    width = 1 / HISTOGRAM_BINS
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.bar([i * width for i in range(HISTOGRAM_BINS)], summary.histogram, width=width, align="edge",
+           edgecolor="white")
+    ax.set_xlabel("score")
+    ax.set_ylabel("rows")
+    mean = "-" if summary.mean_score is None else f"{summary.mean_score:.3f}"
+    ax.set_title(f"{summary.graded} graded rows, mean score {mean}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return Path(path)
+
+
+def format_summary(summary: Summary) -> str:
+    """A small text table of the summary for the terminal."""
+    def num(value, fmt="{:.4f}"):
+        return "-" if value is None else fmt.format(value)
+
+    lines = [
+        f"rows            {summary.count}",
+        f"graded          {summary.graded}",
+        f"mean score      {num(summary.mean_score)}",
+        f"pass rate       {num(summary.pass_rate)}",
+        f"timeouts        {summary.timeouts}",
+        f"rows/s          {summary.rows_per_second:,.0f}",
+    ]
+    lines += [f"error {kind:<18}{n}" for kind, n in summary.errors.items()]
+    lines += [f"part {part:<19}{mean:.4f}" for part, mean in summary.part_means.items()]
+    if summary.pass_at_k is not None:
+        lines.append(f"groups          {summary.groups}")
+        lines += [f"pass@{k:<11}{v:.4f}" for k, v in summary.pass_at_k.items()]
+        lines.append(f"majority vote   {num(summary.majority_vote_accuracy)}")
+    return "\n".join(lines)

@@ -1,0 +1,111 @@
+"""Offline scoring: rewardkit's worker pool vs. a plain single-process loop, and memory at scale.
+
+    python bench/scoring.py [--rows 1000000] [--math-rows 100000]
+
+For each grader it scores the same generated JSONL file with a plain loop (read a line,
+json.loads, grade, json.dumps, write) and with ``rewardkit.score_dataset`` on 1, 2 and all
+cores, and prints rows/s and the speed-up over the loop. Then it scores 100,000 and 1,000,000
+rows in fresh processes and prints the peak RSS of the scoring process and of its largest worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from rewardkit import Sample, load_grader  # noqa: E402
+from rewardkit.scoring import score_dataset  # noqa: E402
+from rewardkit.scoring.pool import default_workers  # noqa: E402
+
+WORDS = ["alpha", "beta", "gamma", "delta", "omega", "sigma", "kappa", "theta"]
+
+
+def generate(path: Path, rows: int, kind: str, seed: int = 0) -> Path:
+    rng = random.Random(seed)
+    with open(path, "w") as handle:
+        for i in range(rows):
+            if kind == "math":
+                a, b = rng.randint(1, 99), rng.randint(1, 99)
+                steps = " ".join(f"Step {k}: {rng.randint(1, 999)} + {rng.randint(1, 999)}." for k in range(6))
+                answer = a + b if rng.random() < 0.6 else a + b + 1
+                response = f"<think>{steps}</think> so the answer is $\\boxed{{{answer}}}$."
+                reference = str(a + b)
+            else:
+                reference = " ".join(rng.choices(WORDS, k=3))
+                response = reference if rng.random() < 0.5 else " ".join(rng.choices(WORDS, k=3))
+            handle.write(json.dumps({"id": i, "response": response, "reference": reference}) + "\n")
+    return path
+
+
+def plain_loop(src: Path, out: Path, spec: str) -> float:
+    """What a user writes without rewardkit's engine: one process, one row at a time."""
+    grader = load_grader(spec)
+    start = time.perf_counter()
+    with open(src) as fin, open(out, "w") as fout:
+        for line in fin:
+            row = json.loads(line)
+            grade = grader.grade(Sample(response=row["response"], reference=row["reference"]))
+            fout.write(json.dumps({"id": row["id"], "score": grade.score, "passed": grade.passed}) + "\n")
+    return time.perf_counter() - start
+
+
+def engine(src: Path, out: Path, spec: str, workers: int) -> float:
+    start = time.perf_counter()
+    score_dataset(src, out, spec, workers=workers, progress=False, overwrite=True)
+    return time.perf_counter() - start
+
+
+MEMORY_CHILD = """
+import resource, sys
+from rewardkit.scoring import score_dataset
+score_dataset(sys.argv[1], sys.argv[2], "exact", progress=False, overwrite=True)
+me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(me, workers)
+"""
+
+
+def peak_rss(src: Path, out: Path) -> tuple[float, float]:
+    done = subprocess.run([sys.executable, "-c", MEMORY_CHILD, str(src), str(out)], capture_output=True, text=True,
+                          check=True)
+    me, workers = map(int, done.stdout.split())
+    return me / 1024, workers / 1024  # KiB -> MiB (Linux)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows for exact and similarity")
+    parser.add_argument("--math-rows", type=int, default=100_000, help="rows for math")
+    args = parser.parse_args()
+    cores = default_workers()
+    counts = sorted({1, 2, cores})
+    print(f"{cores} cores; workers tried: {counts}\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        print(f"{'grader':<11}{'rows':>10}{'plain loop rows/s':>19}" + "".join(f"{f'{w} worker(s)':>14}" for w in counts)
+              + "   speed-up vs loop")
+        for spec, rows, kind in (("exact", args.rows, "text"), ("similarity", args.rows, "text"),
+                                 ("math", args.math_rows, "math")):
+            src = generate(tmp / f"{spec}.jsonl", rows, kind)
+            loop = rows / plain_loop(src, tmp / "loop.jsonl", spec)
+            rates = [rows / engine(src, tmp / "out.jsonl", spec, w) for w in counts]
+            print(f"{spec:<11}{rows:>10,}{loop:>19,.0f}" + "".join(f"{r:>14,.0f}" for r in rates)
+                  + "   " + " ".join(f"{r / loop:.2f}x" for r in rates)
+                  + f"   ({counts[-1]} vs 1 worker: {rates[-1] / rates[0]:.2f}x)")
+        print("\npeak RSS (exact, all cores):")
+        small = generate(tmp / "small.jsonl", args.rows // 10, "text")
+        for label, src in ((f"{args.rows // 10:,} rows", small), (f"{args.rows:,} rows", tmp / "exact.jsonl")):
+            me, worker = peak_rss(src, tmp / "mem.jsonl")
+            print(f"  {label:>16}: scoring process {me:7.1f} MiB, largest worker {worker:7.1f} MiB")
+
+
+if __name__ == "__main__":
+    main()

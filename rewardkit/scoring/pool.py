@@ -1,0 +1,251 @@
+"""Grading rows in worker processes with a hard wall-clock bound per sample.
+
+Each worker loads the grader once and grades one task at a time. A task is a batch of rows
+graded with ``grade_batch``; its deadline is the per-sample bound plus four times the average
+time per row seen so far. A batch that misses its deadline (or whose worker crashes) is split
+into single rows, each with exactly the per-sample bound; a single row past its bound is a
+``timeout`` and a single row whose worker crashes is retried once, then reported as
+``worker_crashed``. A killed or crashed worker is replaced and the run goes on.
+
+Results come back in input order; at most ``window`` rows are in flight or waiting to be
+yielded, so memory stays flat.
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import multiprocessing as mp
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from rewardkit.scoring.fields import FieldMapping
+from rewardkit.scoring.rows import Result, error_results, grade_rows
+
+
+def default_workers() -> int:
+    """The cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def _context():
+    # fork starts workers in milliseconds and carries plugins registered in this process, but
+    # is only safe from a single-threaded process (not inside a Ray worker, say); otherwise spawn.
+    single_threaded = threading.active_count() == 1
+    return mp.get_context("fork" if sys.platform.startswith("linux") and single_threaded else "spawn")
+
+
+def _worker_main(conn: Connection, spec: dict, fields: dict) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    from rewardkit.registry import load_grader
+
+    grader = load_grader(spec)
+    mapping = FieldMapping(**fields)
+    while True:
+        try:
+            task = conn.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        task_id, items = task
+        conn.send((task_id, grade_rows(grader, mapping, items)))
+
+
+@dataclass
+class Task:
+    seqs: list[int]  # positions in the run, for putting results back in order
+    items: list[tuple[Any, Any]]  # (row number or None, raw row)
+    single: bool = False
+    attempt: int = 0
+
+    def split(self) -> list[Task]:
+        return [Task([seq], [item], single=True) for seq, item in zip(self.seqs, self.items)]
+
+
+@dataclass
+class Worker:
+    process: Any
+    conn: Connection
+    task: Task | None = None
+    task_id: int = 0
+    started: float = 0.0
+    deadline: float = 0.0
+
+
+@dataclass
+class PoolStats:
+    """What happened to workers during a run."""
+
+    timeouts: int = 0
+    crashes: int = 0
+    replaced: int = 0
+    split_batches: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+class ScoringPool:
+    """Worker processes grading raw rows; ``run`` yields results in input order."""
+
+    def __init__(self, spec: dict, fields: FieldMapping, workers: int, timeout_s: float, batch_size: int = 256):
+        if workers < 1:
+            raise ValueError("workers must be >= 1")
+        self.spec = spec
+        self.fields = fields
+        self.n_workers = workers
+        self.timeout_s = timeout_s
+        self.batch_size = batch_size
+        self.window = workers * batch_size * 4
+        self.stats = PoolStats()
+        self._ctx = _context()
+        self._workers: list[Worker] = []
+        self._task_ids = itertools.count()
+        self._seconds_per_row = 0.0
+
+    # -- workers ---------------------------------------------------------------------------
+    def _start_worker(self) -> Worker:
+        parent, child = self._ctx.Pipe()
+        process = self._ctx.Process(
+            target=_worker_main, args=(child, self.spec, self.fields.model_dump()), daemon=True
+        )
+        process.start()
+        child.close()
+        return Worker(process=process, conn=parent)
+
+    def _replace(self, worker: Worker) -> Worker:
+        """Kill a worker (stuck or dead) and start a fresh one in its place."""
+        worker.process.kill()
+        worker.process.join()
+        worker.conn.close()
+        self.stats.replaced += 1
+        fresh = self._start_worker()
+        self._workers[self._workers.index(worker)] = fresh
+        return fresh
+
+    def close(self) -> None:
+        for worker in self._workers:
+            try:
+                worker.conn.send(None)
+            except OSError:
+                pass
+        for worker in self._workers:
+            worker.process.join(timeout=2)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            worker.conn.close()
+        self._workers = []
+
+    def _assign(self, worker: Worker, task: Task) -> None:
+        worker.task, worker.task_id = task, next(self._task_ids)
+        worker.started = time.monotonic()
+        bound = self.timeout_s if task.single else self.timeout_s + 4 * self._seconds_per_row * len(task.items)
+        worker.deadline = worker.started + bound
+        worker.conn.send((worker.task_id, task.items))
+
+    # -- the run ---------------------------------------------------------------------------
+    def __enter__(self) -> ScoringPool:
+        if not self._workers:
+            self._workers = [self._start_worker() for _ in range(self.n_workers)]
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def run(self, rows: Iterable[tuple[Any, Any]]) -> Iterator[Result]:
+        """Results for every (row number, raw row), in the order given. Starts (and then stops)
+        the workers unless the pool is already open as a context manager."""
+        owned = not self._workers
+        self.__enter__()
+        try:
+            yield from self._run(iter(rows))
+        finally:
+            if owned:
+                self.close()
+
+    def _run(self, rows: Iterator[tuple[Any, Any]]) -> Iterator[Result]:
+        pending: collections.deque[Task] = collections.deque()
+        seqs = itertools.count()
+        order: collections.deque[int] = collections.deque()  # positions dispatched, in input order
+        done: dict[int, Result] = {}
+        exhausted = False
+        while True:
+            # Keep every idle worker busy, within the window.
+            for worker in self._workers:
+                if worker.task is not None:
+                    continue
+                if not pending and not exhausted and len(order) < self.window:
+                    batch = list(itertools.islice(rows, self.batch_size))
+                    if batch:
+                        task = Task([next(seqs) for _ in batch], batch)
+                        order.extend(task.seqs)
+                        pending.append(task)
+                    else:
+                        exhausted = True
+                if pending:
+                    self._assign(worker, pending.popleft())
+            # Yield what is complete at the head of the order.
+            while order and order[0] in done:
+                yield done.pop(order.popleft())
+            busy = [w for w in self._workers if w.task is not None]
+            if not busy:
+                if exhausted and not pending and not order:
+                    return
+                continue
+            timeout = max(0.0, min(w.deadline for w in busy) - time.monotonic())
+            ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout)
+            now = time.monotonic()
+            for worker in busy:
+                if worker.conn in ready:
+                    try:
+                        task_id, results = worker.conn.recv()
+                    except (EOFError, OSError):
+                        self._crashed(worker, pending, done)
+                        continue
+                    if task_id == worker.task_id:
+                        self._observe(now - worker.started, len(worker.task.items))
+                        done.update(zip(worker.task.seqs, results))
+                        worker.task = None
+                elif worker.process.sentinel in ready or not worker.process.is_alive():
+                    self._crashed(worker, pending, done)
+                elif now >= worker.deadline:
+                    self._timed_out(worker, pending, done)
+
+    def _observe(self, seconds: float, rows: int) -> None:
+        """Track the average seconds per row, which sets the next batches' deadlines."""
+        per_row = seconds / max(1, rows)
+        self._seconds_per_row = per_row if not self._seconds_per_row else 0.8 * self._seconds_per_row + 0.2 * per_row
+
+    def _timed_out(self, worker: Worker, pending, done) -> None:
+        task = worker.task
+        self._replace(worker)
+        if task.single:
+            self.stats.timeouts += 1
+            reason = f"grading took longer than {self.timeout_s} s; the worker was replaced"
+            done.update(zip(task.seqs, error_results(task.items, self.fields, "timeout", reason)))
+        else:
+            self.stats.split_batches += 1
+            pending.extendleft(reversed(task.split()))
+
+    def _crashed(self, worker: Worker, pending, done) -> None:
+        task = worker.task
+        self.stats.crashes += 1
+        self._replace(worker)
+        if not task.single:
+            self.stats.split_batches += 1
+            pending.extendleft(reversed(task.split()))
+        elif task.attempt == 0:
+            pending.appendleft(Task(task.seqs, task.items, single=True, attempt=1))
+        else:
+            reason = "the worker process crashed twice on this row"
+            done.update(zip(task.seqs, error_results(task.items, self.fields, "worker_crashed", reason)))

@@ -1,0 +1,87 @@
+"""Worker processes: per-row time bound, crashed workers, order, replacement."""
+
+import json
+import os
+import time
+from typing import Literal
+
+import pytest
+
+from rewardkit import Grade, Grader, GraderConfig, hookimpl
+from rewardkit.scoring.fields import FieldMapping
+from rewardkit.scoring.pool import ScoringPool
+
+
+class MoodyConfig(GraderConfig):
+    type: Literal["moody"] = "moody"
+
+
+class MoodyGrader(Grader):
+    """Sleeps on 'hang', kills its process on 'crash', else scores 1."""
+
+    Config = MoodyConfig
+
+    def grade(self, sample):
+        if sample.response == "hang":
+            time.sleep(60)
+        if sample.response == "crash":
+            os._exit(3)
+        if sample.response.startswith("slow"):
+            time.sleep(0.3)
+        return Grade(score=1.0, passed=True, reason="fine")
+
+
+class MoodyPlugin:
+    @hookimpl
+    def register_graders(self, register):
+        register(MoodyGrader)
+
+
+@pytest.fixture
+def moody(inline_plugin):
+    inline_plugin(MoodyPlugin(), "moody-plugin")
+
+
+def rows(responses):
+    return [(i, json.dumps({"id": f"r{i}", "response": r}).encode()) for i, r in enumerate(responses)]
+
+
+def run(responses, workers=2, timeout_s=1.0, batch_size=4):
+    pool = ScoringPool({"type": "moody"}, FieldMapping(), workers=workers, timeout_s=timeout_s, batch_size=batch_size)
+    results = list(pool.run(rows(responses)))
+    return [json.loads(line) for _, line, _ in results], pool.stats
+
+
+def test_results_come_back_in_input_order(moody):
+    responses = ["ok"] * 37 + ["slow"] * 3 + ["ok"] * 20
+    out, _ = run(responses, workers=2, batch_size=3)
+    assert [r["id"] for r in out] == [f"r{i}" for i in range(60)]
+    assert all(r["passed"] for r in out)
+
+
+def test_a_hanging_row_times_out_and_the_run_goes_on(moody):
+    responses = ["ok"] * 5 + ["hang"] + ["ok"] * 10
+    start = time.monotonic()
+    out, stats = run(responses, workers=2, timeout_s=1.0, batch_size=4)
+    assert time.monotonic() - start < 20
+    assert len(out) == 16
+    assert out[5]["error"] == "timeout" and out[5]["score"] == 0.0 and "replaced" in out[5]["reason"]
+    assert all(r["passed"] for i, r in enumerate(out) if i != 5)
+    assert stats.timeouts == 1 and stats.replaced >= 2  # the batch, then the row alone
+
+
+def test_a_crashing_row_is_retried_once_then_reported(moody):
+    responses = ["ok"] * 3 + ["crash"] + ["ok"] * 6
+    out, stats = run(responses, workers=2, batch_size=4)
+    assert len(out) == 10
+    assert out[3]["error"] == "worker_crashed"
+    assert all(r["passed"] for i, r in enumerate(out) if i != 3)
+    assert stats.crashes == 3  # the batch, the row, its retry
+
+
+def test_bad_rows_are_reported_by_the_workers(moody):
+    items = [(0, b"{broken"), (1, json.dumps({"no_response": 1}).encode()), (2, json.dumps({"response": "ok"}).encode())]
+    pool = ScoringPool({"type": "moody"}, FieldMapping(), workers=1, timeout_s=5)
+    out = [json.loads(line) for _, line, _ in pool.run(items)]
+    assert [r["error"] for r in out] == ["invalid_row", "invalid_row", None]
+    assert [r["id"] for r in out] == [0, 1, 2]
