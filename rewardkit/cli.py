@@ -150,6 +150,35 @@ def report(summary_path: Path, plot_path: Path | None) -> None:
 
 
 @cli.command()
+@click.option("--grader", "-g", "specs", required=True, multiple=True,
+              help="Grader name, JSON spec or spec file; repeat (as NAME=SPEC) to average several.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--workers", "-w", type=click.IntRange(min=1), default=None,
+              help="Grading processes [default: all cores].")
+@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0, min_open=True), default=10.0,
+              show_default=True, help="Hard wall-clock bound of one sample, in seconds.")
+@click.option("--max-body-bytes", type=click.IntRange(min=1), default=32 * 1024 * 1024, show_default=True,
+              help="Larger request bodies get 413.")
+def serve(specs, host, port, workers, timeout_s, max_body_bytes) -> None:
+    """Serve graders over HTTP: OpenRLHF's remote reward protocol, POST /grade and GET /health."""
+    try:
+        from rewardkit.integrations.server import serve as run_server
+    except ImportError as exc:
+        raise click.ClickException(f"serving needs the 'serve' extra: pip install 'rewardkit[serve]' ({exc})") from exc
+    from rewardkit.scoring.pool import default_workers
+
+    try:
+        spec = _grader_spec(specs)
+        load_grader(spec)
+    except RewardkitError as exc:
+        _fail(exc)
+    click.echo(f"rewardkit serving {json.dumps(spec) if isinstance(spec, dict) else spec} on http://{host}:{port}")
+    run_server(spec, host=host, port=port, workers=workers or default_workers(), timeout_s=timeout_s,
+               max_body_bytes=max_body_bytes)
+
+
+@cli.command()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("schemas"),
               show_default=True, help="Folder for the JSON Schema files.")
 def schema(out_dir: Path) -> None:

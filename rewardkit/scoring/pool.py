@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from rewardkit.errors import RewardkitError
 from rewardkit.scoring.fields import FieldMapping
 from rewardkit.scoring.rows import Result, error_results, grade_rows
 
@@ -38,19 +39,25 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def _context():
+def _context(start_method: str | None = None):
     # fork starts workers in milliseconds and carries plugins registered in this process, but
     # is only safe from a single-threaded process (not inside a Ray worker, say); otherwise spawn.
-    single_threaded = threading.active_count() == 1
-    return mp.get_context("fork" if sys.platform.startswith("linux") and single_threaded else "spawn")
+    if start_method is None:
+        single_threaded = threading.active_count() == 1
+        start_method = "fork" if sys.platform.startswith("linux") and single_threaded else "spawn"
+    return mp.get_context(start_method)
 
 
 def _worker_main(conn: Connection, spec: dict, fields: dict) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     from rewardkit.registry import load_grader
 
-    grader = load_grader(spec)
-    mapping = FieldMapping(**fields)
+    try:
+        grader = load_grader(spec)
+        mapping = FieldMapping(**fields)
+    except Exception as exc:  # e.g. a plugin registered in the parent only, not installed
+        conn.send(("fatal", f"{type(exc).__name__}: {exc}"))
+        return
     while True:
         try:
             task = conn.recv()
@@ -97,7 +104,8 @@ class PoolStats:
 class ScoringPool:
     """Worker processes grading raw rows; ``run`` yields results in input order."""
 
-    def __init__(self, spec: dict, fields: FieldMapping, workers: int, timeout_s: float, batch_size: int = 256):
+    def __init__(self, spec: dict, fields: FieldMapping, workers: int, timeout_s: float, batch_size: int = 256,
+                 start_method: str | None = None):
         if workers < 1:
             raise ValueError("workers must be >= 1")
         self.spec = spec
@@ -105,17 +113,18 @@ class ScoringPool:
         self.n_workers = workers
         self.timeout_s = timeout_s
         self.batch_size = batch_size
+        self.start_method = start_method
         self.window = workers * batch_size * 4
         self.stats = PoolStats()
-        self._ctx = _context()
         self._workers: list[Worker] = []
         self._task_ids = itertools.count()
         self._seconds_per_row = 0.0
 
     # -- workers ---------------------------------------------------------------------------
     def _start_worker(self) -> Worker:
-        parent, child = self._ctx.Pipe()
-        process = self._ctx.Process(
+        ctx = _context(self.start_method)  # decided at each start: a replacement may start from a threaded process
+        parent, child = ctx.Pipe()
+        process = ctx.Process(
             target=_worker_main, args=(child, self.spec, self.fields.model_dump()), daemon=True
         )
         process.start()
@@ -212,6 +221,8 @@ class ScoringPool:
                     except (EOFError, OSError):
                         self._crashed(worker, pending, done)
                         continue
+                    if task_id == "fatal":
+                        raise RewardkitError(f"a grading worker could not load the grader: {results}")
                     if task_id == worker.task_id:
                         self._observe(now - worker.started, len(worker.task.items))
                         done.update(zip(worker.task.seqs, results))

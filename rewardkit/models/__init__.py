@@ -1,0 +1,1 @@
+"""Learned rewards and model helpers (extra ``train``: torch, transformers)."""
