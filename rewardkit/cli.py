@@ -190,20 +190,103 @@ def schema(out_dir: Path) -> None:
 
 
 @cli.command()
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-@click.option("--output", "-o", "output_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("demo-scores.jsonl"), show_default=True, help="Where the scored rows go.")
-def demo(quiet: bool, output_path: Path) -> None:
-    """Score the bundled arithmetic dataset with a format + math grader and print the summary."""
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("rewardkit-demo"),
+              show_default=True, help="Where the demo writes its files.")
+@click.option("--no-train", is_flag=True, help="Only the scoring part (no torch needed).")
+def demo(quiet: bool, out_dir: Path, no_train: bool) -> None:
+    """Score bundled data with a format + math reward, then train a tiny model with GRPO on additions."""
     from rewardkit.scoring import format_summary, score_dataset
 
+    out_dir.mkdir(parents=True, exist_ok=True)
     data = resources.files("rewardkit") / "data"
+    click.echo("== 1. offline scoring of the bundled arithmetic dataset")
     with resources.as_file(data / "arithmetic.jsonl") as dataset, resources.as_file(data / "demo_grader.yaml") as spec:
         grader = load_grader(spec)
         click.echo(f"dataset: {dataset.name}\ngrader:  {json.dumps({'type': grader.name, **grader.config.model_dump(exclude_defaults=True)})}")
-        summary = score_dataset(dataset, output_path, grader, progress=not quiet, overwrite=True)
+        summary = score_dataset(dataset, out_dir / "scores.jsonl", grader, progress=not quiet, overwrite=True)
     click.echo(format_summary(summary))
-    click.echo(f"scored rows: {output_path}")
+    click.echo(f"scored rows: {out_dir / 'scores.jsonl'}")
+    if no_train:
+        return
+    if importlib.util.find_spec("torch") is None:
+        click.echo("\n(GRPO part skipped: install the train extra, pip install -e '.[train]')")
+        return
+    from rewardkit.rl.config import load_config
+    from rewardkit.rl.grpo import train_grpo
+    from rewardkit.rl.toy import toy_config
+
+    click.echo("\n== 2. GRPO on a toy task: a tiny model, warm-started on noisy additions, rewarded by `math`")
+    config = load_config(toy_config(out_dir / "grpo-toy", output_dir=str(out_dir / "grpo-toy" / "run")))
+    result = train_grpo(config, progress=not quiet)
+    click.echo(f"held-out accuracy before GRPO: {result.accuracy_before:.3f}")
+    click.echo(f"held-out accuracy after  GRPO: {result.accuracy_after:.3f}  ({config.max_steps} steps)")
+    click.echo(f"metrics: {result.metrics_path}")
+    if result.plot_path:
+        click.echo(f"reward curve: {result.plot_path}")
+
+
+def _train_command(kind: str):
+    @click.option("--config", "config_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                  help="Training config (YAML or JSON).")
+    @click.option("--resume", is_flag=True, help="Continue from the latest checkpoint in output_dir.")
+    @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+                  help="Override a config field (VALUE is read as YAML), e.g. --set max_steps=10.")
+    @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+    def command(config_path: Path, resume: bool, overrides: tuple[str, ...], quiet: bool) -> None:
+        import yaml
+
+        from rewardkit.rl.config import load_config
+
+        try:
+            extra = {}
+            for item in overrides:
+                key, sep, value = item.partition("=")
+                if not sep:
+                    raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--set")
+                extra[key] = yaml.safe_load(value)
+            config = load_config(config_path, extra)
+        except RewardkitError as exc:
+            _fail(exc)
+        if kind == "grpo":
+            from rewardkit.rl.grpo import train_grpo
+
+            result = train_grpo(config, resume=resume, progress=not quiet)
+        else:
+            if resume:
+                raise click.BadParameter("rft does not resume yet", param_hint="--resume")
+            from rewardkit.rl.rft import train_rft
+
+            result = train_rft(config, progress=not quiet)
+        if result.accuracy_before is not None:
+            click.echo(f"accuracy: {result.accuracy_before:.3f} -> {result.accuracy_after:.3f}")
+        click.echo(f"metrics: {result.metrics_path}\nmodel: {result.final_dir}")
+        if result.plot_path:
+            click.echo(f"curves: {result.plot_path}")
+
+    command.__doc__ = ("Train with GRPO from a config file." if kind == "grpo"
+                       else "Rejection-sampling fine-tuning (RAFT) from a config file.")
+    return cli.command(name=kind)(command)
+
+
+_train_command("grpo")
+_train_command("rft")
+
+
+@cli.command()
+@click.argument("metrics_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="PNG path [default: next to the metrics, curves.png].")
+@click.option("--key", "keys", multiple=True, help="Metrics to draw (default: reward, accuracy, KL, length, ...).")
+def plot(metrics_path: Path, out_path: Path | None, keys: tuple[str, ...]) -> None:
+    """Draw the curves of a metrics.jsonl to a PNG."""
+    from rewardkit.rl.metrics import DEFAULT_CURVES, plot_metrics
+
+    out_path = out_path or metrics_path.with_name("curves.png")
+    try:
+        click.echo(str(plot_metrics(metrics_path, out_path, keys or DEFAULT_CURVES)))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def _register_plugin_commands() -> None:

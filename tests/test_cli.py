@@ -115,10 +115,14 @@ def test_plugins_lists_the_builtin_plugin():
     assert "graders  [rewardkit" in invoke("plugins").output
 
 
-def test_demo_scores_the_bundled_dataset(tmp_path):
-    result = invoke("demo", "-q", "-o", str(tmp_path / "demo.jsonl"))
+def test_demo_scores_the_bundled_dataset_and_learns(tmp_path):
+    result = invoke("demo", "-q", "--out", str(tmp_path))
     assert result.exit_code == 0
     assert "rows            200" in result.output
-    rows = [json.loads(l) for l in (tmp_path / "demo.jsonl").read_text().splitlines()]
+    rows = [json.loads(line) for line in (tmp_path / "scores.jsonl").read_text().splitlines()]
     assert len(rows) == 200
     assert 0.4 < sum(r["passed"] for r in rows) / 200 < 0.8
+    before = float(result.output.split("accuracy before GRPO:")[1].split()[0])
+    after = float(result.output.split("accuracy after  GRPO:")[1].split()[0])
+    assert after >= before + 0.3
+    assert (tmp_path / "grpo-toy" / "run" / "curves.png").exists()

@@ -56,13 +56,17 @@ class GraderRunner:
             return [record(None, grades.scores[i], grades.passed[i], grades.reasons[i], grades.errors[i],
                            grades.extracted[i], grades.parts[i]) for i in range(len(samples))]
         with self._lock:  # one run of the pool at a time
-            if self._pool is None:
-                from rewardkit.scoring.pool import ScoringPool
-
-                self._pool = ScoringPool(self.spec, FieldMapping(id=None), self.workers, self.timeout_s,
-                                         batch_size=max(1, len(samples) // self.workers + 1)).__enter__()
+            self.start()
+            self._pool.batch_size = max(1, len(samples) // self.workers + 1)
             rows = [(None, dict(s)) for s in samples]
             return [json.loads(line) for _, line, _ in self._pool.run(rows)]
+
+    def start(self) -> None:
+        """Start the bounded worker processes now (they start on first use otherwise)."""
+        if self.timeout_s is not None and self._pool is None:
+            from rewardkit.scoring.pool import ScoringPool
+
+            self._pool = ScoringPool(self.spec, FieldMapping(id=None), self.workers, self.timeout_s).__enter__()
 
     def close(self) -> None:
         if self._pool is not None:

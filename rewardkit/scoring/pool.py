@@ -160,7 +160,10 @@ class ScoringPool:
         worker.started = time.monotonic()
         bound = self.timeout_s if task.single else self.timeout_s + 4 * self._seconds_per_row * len(task.items)
         worker.deadline = worker.started + bound
-        worker.conn.send((worker.task_id, task.items))
+        try:
+            worker.conn.send((worker.task_id, task.items))
+        except (BrokenPipeError, OSError):
+            worker.deadline = worker.started  # a dead worker: noticed as a crash by the wait loop
 
     # -- the run ---------------------------------------------------------------------------
     def __enter__(self) -> ScoringPool:

@@ -1,0 +1,1 @@
+"""GRPO and RFT training with rewardkit rewards (extra ``train``: torch, transformers, accelerate)."""

@@ -1,0 +1,146 @@
+"""The training configuration: one pydantic model, validated before any model loads, saved with
+every checkpoint."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from rewardkit.errors import GraderConfigError, RewardkitError
+
+
+class ConfigError(RewardkitError, ValueError):
+    """A training config is invalid; the message names the field."""
+
+
+class RewardConfig(BaseModel):
+    """One reward: a rewardkit grader spec and its weight in the total reward."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    grader: str | dict[str, Any] = Field(description="A grader name, spec dict or spec file (any registered grader).")
+    weight: float = Field(default=1.0, description="Weight of this reward in the weighted sum.")
+    name: str | None = Field(default=None, description="Name in the metrics (default: the grader's type).")
+
+
+class TrainConfig(BaseModel):
+    """Everything a GRPO or RFT run needs; unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # model and data
+    model: str = Field(description="Path (or hub id) of the policy; save_pretrained format.")
+    tokenizer: str | None = Field(default=None, description="Tokenizer path; default: the model's.")
+    prompts: str = Field(description="Prompt dataset (JSONL, Parquet, CSV, folder, saved HF dataset).")
+    eval_prompts: str | None = Field(default=None, description="Held-out prompts for accuracy; default: none.")
+    prompt_field: str = Field(default="prompt", description="Dotted path of the prompt text.")
+    reference_field: str = Field(default="reference", description="Dotted path of the reference answer.")
+    max_prompt_tokens: int = Field(default=512, gt=0, description="Longer prompts are skipped (and counted).")
+    # rewards
+    rewards: list[RewardConfig] = Field(min_length=1, description="Rewards summed with their weights.")
+    grader_workers: int = Field(default=1, ge=1, description="Worker processes grading each reward.")
+    grader_timeout_s: float = Field(default=10.0, gt=0, description="Bound of one grade; past it the reward is 0.")
+    # sampling
+    num_generations: int = Field(default=8, description="Completions per prompt (the group size), >= 2.")
+    rollout_batch_size: int = Field(default=64, gt=0, description="Completions per step; a multiple of num_generations.")
+    generation_batch_size: int = Field(default=32, gt=0, description="Completions generated at once (grading of "
+                                       "each chunk overlaps the next chunk's generation).")
+    temperature: float = Field(default=1.0, gt=0, description="Sampling temperature.")
+    top_p: float = Field(default=1.0, gt=0, le=1, description="Nucleus sampling mass.")
+    max_new_tokens: int = Field(default=256, gt=0, description="Longest completion (L_max).")
+    # optimisation
+    learning_rate: float = Field(default=1e-6, gt=0, description="Peak learning rate (AdamW).")
+    lr_schedule: Literal["constant", "linear", "cosine"] = Field(default="constant", description="Decay after warmup.")
+    warmup_steps: int = Field(default=0, ge=0, description="Linear warmup steps.")
+    weight_decay: float = Field(default=0.0, ge=0, description="AdamW weight decay.")
+    max_grad_norm: float = Field(default=1.0, gt=0, description="Gradient clipping norm.")
+    micro_batch_size: int = Field(default=8, gt=0, description="Completions per forward/backward; rollout_batch_size "
+                                  "/ micro_batch_size steps of gradient accumulation.")
+    num_iterations: int = Field(default=1, ge=1, description="Updates per batch of rollouts (with stored old log-probs).")
+    max_steps: int = Field(default=100, gt=0, description="Training steps (batches of rollouts).")
+    # GRPO objective
+    beta: float = Field(default=0.0, ge=0, description="KL coefficient to the frozen reference (k3); 0 loads none.")
+    epsilon_low: float = Field(default=0.2, gt=0, lt=1, description="Lower clip range of the ratio.")
+    epsilon_high: float = Field(default=0.2, gt=0, description="Upper clip range (clip-higher when > epsilon_low).")
+    dual_clip: float | None = Field(default=None, gt=1, description="Dual-clip constant c for negative advantages.")
+    advantage: Literal["grpo", "dr_grpo", "rloo", "batch_std"] = Field(default="grpo", description="Advantage estimator.")
+    loss_aggregation: Literal["token_mean", "seq_mean_token_mean", "seq_mean_token_sum_norm"] = Field(
+        default="token_mean", description="token_mean (DAPO), seq_mean_token_mean (GRPO), seq_mean_token_sum_norm "
+        "(Dr. GRPO).")
+    importance_ratio: Literal["token", "sequence"] = Field(default="token", description="token, or sequence (GSPO).")
+    dynamic_sampling: bool = Field(default=False, description="Drop groups whose rewards are all equal and refill.")
+    max_refills: int = Field(default=4, ge=0, description="Extra generation rounds to refill a dynamic-sampling batch.")
+    overlong_buffer: int | None = Field(default=None, gt=0, description="DAPO L_cache: soft penalty in the last "
+                                        "overlong_buffer tokens before max_new_tokens.")
+    overlong_penalty_factor: float = Field(default=1.0, ge=0, description="Scale of the overlong penalty.")
+    mask_truncated: bool = Field(default=False, description="Completions cut at max_new_tokens get no loss.")
+    # RFT
+    rft_threshold: float | None = Field(default=1.0, description="RFT keeps completions scoring at least this.")
+    rft_best_of_group: bool = Field(default=False, description="RFT keeps the best completion of each group instead.")
+    # run
+    seed: int = Field(default=0, description="Seed of every random number generator.")
+    output_dir: str = Field(default="runs/grpo", description="Metrics, checkpoints and plots go here.")
+    save_every: int = Field(default=0, ge=0, description="Checkpoint every N steps (0: only at the end).")
+    eval_every: int = Field(default=0, ge=0, description="Evaluate accuracy every N steps (0: start and end).")
+    eval_samples: int = Field(default=256, gt=0, description="Held-out prompts per evaluation (greedy).")
+    device: Literal["auto", "cpu", "cuda"] = Field(default="auto", description="auto: CUDA when present.")
+    bf16: bool | None = Field(default=None, description="bf16 autocast/weights; default: on with CUDA.")
+    gradient_checkpointing: bool = Field(default=False, description="Trade compute for activation memory.")
+    tensorboard: bool = Field(default=False, description="Also write TensorBoard events.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TrainConfig:
+        def fail(field: str, why: str):
+            raise ValueError(f"{field}: {why}")
+
+        if self.num_generations < 2:
+            fail("num_generations", "a group needs at least 2 completions to compare")
+        if self.epsilon_high < self.epsilon_low:
+            fail("epsilon_high", f"{self.epsilon_high} is below epsilon_low {self.epsilon_low}")
+        if self.rollout_batch_size % self.num_generations:
+            fail("rollout_batch_size", f"{self.rollout_batch_size} is not a multiple of num_generations "
+                 f"{self.num_generations}")
+        if self.rollout_batch_size % self.micro_batch_size:
+            fail("micro_batch_size", f"{self.micro_batch_size} does not divide rollout_batch_size "
+                 f"{self.rollout_batch_size}")
+        if self.generation_batch_size % self.num_generations:
+            fail("generation_batch_size", f"{self.generation_batch_size} is not a multiple of num_generations")
+        if self.overlong_buffer is not None and self.overlong_buffer >= self.max_new_tokens:
+            fail("overlong_buffer", "must be smaller than max_new_tokens")
+        return self
+
+
+def load_config(source: str | Path | dict[str, Any], overrides: dict[str, Any] | None = None) -> TrainConfig:
+    """A validated config from a YAML/JSON file or a dict; ``ConfigError`` naming the field otherwise."""
+    if isinstance(source, dict):
+        data = dict(source)
+    else:
+        path = Path(source)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from exc
+        import yaml
+
+        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        if not isinstance(data, dict):
+            raise ConfigError(f"config {path} must hold a mapping")
+    data.update(overrides or {})
+    try:
+        config = TrainConfig.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        message = first["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"{where}: {message}" if where else message) from exc
+    from rewardkit.registry import load_grader
+
+    for i, reward in enumerate(config.rewards):
+        try:
+            load_grader(reward.grader)
+        except GraderConfigError as exc:
+            raise ConfigError(f"rewards.{i}.grader: {exc}") from exc
+    return config

@@ -1,0 +1,26 @@
+"""Held-out accuracy: greedy completions graded by the first reward's grader."""
+
+from __future__ import annotations
+
+import torch
+
+from rewardkit.integrations.runner import GraderRunner
+from rewardkit.rl.rollout import generate
+
+
+@torch.no_grad()
+def accuracy(model, tokenizer, items: list[tuple[str, object]], grader_spec, max_new_tokens: int,
+             batch_size: int = 64) -> float:
+    """Fraction of prompts whose greedy completion passes the grader."""
+    runner = GraderRunner(grader_spec)
+    passed = 0
+    was_training = model.training
+    model.eval()
+    for start in range(0, len(items), batch_size):
+        chunk = items[start:start + batch_size]
+        rollouts = generate(model, tokenizer, [p for p, _ in chunk], 1, max_new_tokens, do_sample=False)
+        records = runner.grade([{"response": t, "reference": r, "prompt": p}
+                                for t, (p, r) in zip(rollouts.texts, chunk)])
+        passed += sum(bool(r["passed"]) for r in records)
+    model.train(was_training)
+    return passed / max(1, len(items))

@@ -1,0 +1,87 @@
+"""Where and how the models run: device, precision, accelerate, seeds, checkpoints."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from rewardkit.rl.config import TrainConfig
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def make_accelerator(config: TrainConfig):
+    """An ``accelerate.Accelerator``: data-parallel under ``accelerate launch``, CUDA + bf16 when present."""
+    from accelerate import Accelerator
+
+    cuda = torch.cuda.is_available() and config.device != "cpu"
+    if config.device == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("device: cuda was asked for, but CUDA is not available")
+    bf16 = config.bf16 if config.bf16 is not None else cuda
+    return Accelerator(cpu=not cuda, mixed_precision="bf16" if bf16 else "no")
+
+
+def load_policy(config: TrainConfig, path: str | None = None):
+    """The tokenizer and the causal LM to train (from ``path`` or the config's model)."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(config.tokenizer or path or config.model)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    model = AutoModelForCausalLM.from_pretrained(path or config.model, torch_dtype=torch.float32)
+    if config.gradient_checkpointing:
+        model.gradient_checkpointing_enable()
+    return tokenizer, model
+
+
+def lr_lambda(config: TrainConfig, total_steps: int):
+    import math
+
+    def factor(step: int) -> float:
+        if step < config.warmup_steps:
+            return (step + 1) / (config.warmup_steps + 1)
+        progress = (step - config.warmup_steps) / max(1, total_steps - config.warmup_steps)
+        if config.lr_schedule == "linear":
+            return max(0.0, 1 - progress)
+        if config.lr_schedule == "cosine":
+            return 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+        return 1.0
+
+    return factor
+
+
+def save_checkpoint(directory: Path, model, tokenizer, optimizer, scheduler, step: int, config: TrainConfig,
+                    extra: dict[str, Any] | None = None) -> Path:
+    """Weights (save_pretrained), optimizer, scheduler, every RNG state, step and the whole config."""
+    directory.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(directory, safe_serialization=True)
+    tokenizer.save_pretrained(directory)
+    torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "step": step,
+                "python_rng": random.getstate(), "numpy_rng": np.random.get_state(),
+                "torch_rng": torch.get_rng_state(), "extra": extra or {}}, directory / "trainer_state.pt")
+    (directory / "train_config.json").write_text(json.dumps(config.model_dump(), indent=2))
+    return directory
+
+
+def latest_checkpoint(output_dir: str | Path) -> Path | None:
+    checkpoints = sorted(Path(output_dir).glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
+    return checkpoints[-1] if checkpoints else None
+
+
+def restore_trainer_state(directory: Path, optimizer, scheduler) -> tuple[int, dict]:
+    state = torch.load(directory / "trainer_state.pt", weights_only=False)
+    optimizer.load_state_dict(state["optimizer"])
+    scheduler.load_state_dict(state["scheduler"])
+    random.setstate(state["python_rng"])
+    np.random.set_state(state["numpy_rng"])
+    torch.set_rng_state(state["torch_rng"])
+    return state["step"], state["extra"]
