@@ -19,7 +19,31 @@ def _fail(exc: Exception) -> None:
     raise click.ClickException(str(exc)) from exc
 
 
-@click.group()
+class PluginGroup(click.Group):
+    """The top-level group; plugins' ``register_commands`` hooks add to it on first use."""
+
+    _plugins_loaded = False
+
+    def _load_plugins(self) -> None:
+        if not PluginGroup._plugins_loaded:
+            PluginGroup._plugins_loaded = True
+            try:
+                pm = get_registry().plugin_manager
+            except RewardkitError as exc:  # the built-in commands still work and report it
+                click.echo(f"warning: {exc}", err=True)
+                return
+            pm.hook.register_commands(cli=self)
+
+    def list_commands(self, ctx):
+        self._load_plugins()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx, name):
+        self._load_plugins()
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=PluginGroup)
 @click.version_option(package_name="rewardkit")
 def cli() -> None:
     """Rewards and verifiers for RL with verifiable rewards (RLVR) and reinforcement fine-tuning."""
@@ -289,17 +313,7 @@ def plot(metrics_path: Path, out_path: Path | None, keys: tuple[str, ...]) -> No
         raise click.ClickException(str(exc)) from exc
 
 
-def _register_plugin_commands() -> None:
-    try:
-        pm = get_registry().plugin_manager
-    except RewardkitError as exc:  # the built-in commands still work and report it
-        click.echo(f"warning: {exc}", err=True)
-        return
-    pm.hook.register_commands(cli=cli)
-
-
 def main() -> None:
-    _register_plugin_commands()
     cli()
 
 

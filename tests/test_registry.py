@@ -34,7 +34,7 @@ def test_unknown_name_lists_known_names_and_the_closest():
         load_grader("exactt")
     message = str(err.value)
     assert "Did you mean 'exact'?" in message
-    assert "Known graders: combine, contains, exact, format, math, multi, similarity, string_check" in message
+    assert "Known graders: combine, contains, exact, format, math, multi, prm, reward_model, similarity" in message
     assert err.value.field == "type"
 
 

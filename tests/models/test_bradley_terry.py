@@ -1,0 +1,94 @@
+"""A tiny BT reward model learns a synthetic preference (right sums over wrong ones) on CPU."""
+
+import json
+import random
+import time
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from rewardkit import DataError, Sample, load_grader  # noqa: E402
+from rewardkit.models.bradley_terry import RewardModel, evaluate_pairs, train_bradley_terry  # noqa: E402
+from rewardkit.models.data import load_preferences  # noqa: E402
+from rewardkit.models.tiny import char_tokenizer, tiny_classifier  # noqa: E402
+from rewardkit.models.training import TrainArgs  # noqa: E402
+
+
+def pairs(n, seed):
+    rng = random.Random(seed)
+    rows = []
+    for _ in range(n):
+        a, b = rng.randint(0, 9), rng.randint(0, 9)
+        wrong = a + b + rng.choice([-3, -2, -1, 1, 2, 3])
+        rows.append({"prompt": f"{a}+{b}=", "chosen": str(a + b), "rejected": str(wrong if wrong >= 0 else a + b + 1)})
+    return rows
+
+
+def write(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    root = tmp_path_factory.mktemp("bt")
+    train, held_out = write(root / "train.jsonl", pairs(6000, 1)), write(root / "eval.jsonl", pairs(300, 2))
+    tokenizer = char_tokenizer("0123456789+=")
+    rm = RewardModel(tiny_classifier(tokenizer), tokenizer, max_length=16)
+    args = TrainArgs(output_dir=str(root / "run"), epochs=4, batch_size=32, learning_rate=2e-3, warmup_steps=10)
+    start = time.monotonic()
+    rm, metrics = train_bradley_terry(None, train, args, eval_path=held_out, model=rm, progress=False)
+    return root, rm, metrics, time.monotonic() - start
+
+
+def test_reaches_90_percent_held_out_pairwise_accuracy_within_a_minute(trained):
+    _, _, metrics, seconds = trained
+    assert metrics["pairwise_accuracy"] >= 0.90, metrics
+    assert seconds < 60
+    assert {"mean_margin", "reward_mean", "reward_std"} <= set(metrics)
+
+
+def test_save_load_round_trip_gives_identical_scores(trained):
+    root, rm, _, _ = trained
+    rm.model.eval()
+    texts = ["3+4=7", "3+4=8", "9+9=18"]
+    before = rm.score(texts)
+    loaded = RewardModel.load(root / "run" / "last", device="cpu")
+    assert loaded.score(texts) == before
+    assert before[0] > before[1]
+
+
+def test_as_a_grader_in_the_registry_and_in_combine(trained):
+    root, _, _, _ = trained
+    spec = {"type": "reward_model", "path": str(root / "run" / "last"), "max_length": 16}
+    grader = load_grader(spec)
+    good, bad = grader.grade_batch([Sample(prompt="3+4=", response="7"), Sample(prompt="3+4=", response="9")])
+    assert good.score > bad.score and 0 <= bad.score <= 1 and "raw" in good.parts
+    combo = load_grader({"type": "combine", "graders": {"rm": spec, "fmt": {"type": "format", "pattern": r"\d+"}}})
+    assert combo.grade(Sample(prompt="3+4=", response="7")).parts["rm"] == pytest.approx(good.score)
+
+
+def test_bad_rows_are_reported_and_truncation_counted(tmp_path):
+    rows = [{"prompt": "1+1=", "chosen": "2", "rejected": "3"}, {"prompt": "x", "chosen": "2"},
+            {"prompt": "y", "chosen": " ", "rejected": "3"}, {"prompt": "z", "responses": ["a", "b", "c"]},
+            {"prompt": "m", "chosen": "a", "rejected": "b", "margin": "big"}]
+    loaded = load_preferences(write(tmp_path / "p.jsonl", rows))
+    assert len(loaded.items) == 2 and len(loaded.problems) == 3
+    assert "row 1" in loaded.problems[0] and "empty response" in loaded.problems[1] and "margin" in loaded.problems[2]
+    (tmp_path / "empty.jsonl").write_text('{"prompt": "x"}\n')
+    with pytest.raises(DataError, match="no usable preference rows"):
+        load_preferences(str(tmp_path / "empty.jsonl"))
+    tokenizer = char_tokenizer("0123456789+=abc")
+    rm = RewardModel(tiny_classifier(tokenizer), tokenizer, max_length=4)
+    evaluate_pairs(rm, loaded.items)
+    assert rm.truncated >= 1  # "1+1=2" is 5 tokens
+
+
+def test_ranked_lists_train_with_plackett_luce(tmp_path):
+    rows = [{"prompt": f"{a}+1=", "responses": [str(a + 1), str(a + 2), str(a + 5)]} for a in range(8)]
+    tokenizer = char_tokenizer("0123456789+=")
+    rm = RewardModel(tiny_classifier(tokenizer), tokenizer, max_length=16)
+    args = TrainArgs(output_dir=str(tmp_path / "pl"), epochs=2, batch_size=4, learning_rate=1e-3)
+    _, metrics = train_bradley_terry(None, write(tmp_path / "r.jsonl", rows), args, model=rm, progress=False)
+    assert metrics["loss"] > 0 and (tmp_path / "pl" / "last" / "config.json").exists()
