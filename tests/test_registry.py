@@ -140,5 +140,5 @@ def _graders_listed(env_value):
 
 def test_environment_variable_switches_off_third_party_plugins():
     # Built-ins always load; an empty value loads no third-party plugin; a list loads only those.
-    assert _graders_listed("") == "['graders']"
-    assert _graders_listed("someplugin") == "['graders']"
+    assert _graders_listed("") == "['graders', 'models']"
+    assert _graders_listed("someplugin") == "['graders', 'models']"
