@@ -35,3 +35,12 @@ def load_prompts(path: str, prompt_field: str, reference_field: str, tokenizer, 
     if not items:
         raise DataError(f"{path}: no usable prompts ({too_long} too long, {invalid} without a '{prompt_field}')")
     return Prompts(items, too_long, invalid)
+
+
+def load_run_prompts(config, tokenizer) -> tuple[Prompts, list[tuple[str, object]]]:
+    """The training prompts and the first ``eval_samples`` held-out prompts (none without eval_prompts)."""
+    def load(path: str) -> Prompts:
+        return load_prompts(path, config.prompt_field, config.reference_field, tokenizer, config.max_prompt_tokens)
+
+    held_out = load(config.eval_prompts).items[: config.eval_samples] if config.eval_prompts else []
+    return load(config.prompts), held_out

@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from rewardkit.rl.advantages import group_advantages, zero_variance_groups
 from rewardkit.rl.config import TrainConfig
-from rewardkit.rl.data import load_prompts
+from rewardkit.rl.data import load_run_prompts
 from rewardkit.rl.evaluate import accuracy
 from rewardkit.rl.losses import aggregate, kl_estimate, overlong_penalty, policy_loss
 from rewardkit.rl.metrics import MetricsWriter, plot_metrics, truncate_metrics
@@ -29,8 +29,8 @@ from rewardkit.rl.rollout import Rollouts, generate, token_logprobs
 from rewardkit.rl.runtime import (
     latest_checkpoint,
     load_policy,
-    lr_lambda,
     make_accelerator,
+    make_optimizer,
     restore_trainer_state,
     save_checkpoint,
     seed_everything,
@@ -110,12 +110,8 @@ def train_grpo(config: TrainConfig, resume: bool = False, progress: bool = True)
     if config.beta > 0:
         _, reference = load_policy(config)
         reference.requires_grad_(False).eval()
-    prompts = load_prompts(config.prompts, config.prompt_field, config.reference_field, tokenizer,
-                           config.max_prompt_tokens)
-    eval_items = (load_prompts(config.eval_prompts, config.prompt_field, config.reference_field, tokenizer,
-                               config.max_prompt_tokens).items[: config.eval_samples] if config.eval_prompts else [])
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(config, config.max_steps))
+    prompts, eval_items = load_run_prompts(config, tokenizer)
+    optimizer, scheduler = make_optimizer(config, model)
     start_step, extra = 0, {}
     if checkpoint is not None:
         start_step, extra = restore_trainer_state(checkpoint, optimizer, scheduler)

@@ -15,15 +15,15 @@ import torch
 from tqdm import tqdm
 
 from rewardkit.rl.config import TrainConfig
-from rewardkit.rl.data import load_prompts
+from rewardkit.rl.data import load_run_prompts
 from rewardkit.rl.evaluate import accuracy
 from rewardkit.rl.grpo import RunResult, sample_groups
 from rewardkit.rl.metrics import MetricsWriter, plot_metrics
 from rewardkit.rl.rewards import RewardComputer
 from rewardkit.rl.runtime import (
     load_policy,
-    lr_lambda,
     make_accelerator,
+    make_optimizer,
     save_checkpoint,
     seed_everything,
 )
@@ -47,12 +47,8 @@ def train_rft(config: TrainConfig, progress: bool = True) -> RunResult:
     accelerator = make_accelerator(config)
     rewards = RewardComputer(config.rewards, config.grader_workers, config.grader_timeout_s)
     tokenizer, model = load_policy(config)
-    prompts = load_prompts(config.prompts, config.prompt_field, config.reference_field, tokenizer,
-                           config.max_prompt_tokens)
-    eval_items = (load_prompts(config.eval_prompts, config.prompt_field, config.reference_field, tokenizer,
-                               config.max_prompt_tokens).items[: config.eval_samples] if config.eval_prompts else [])
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(config, config.max_steps))
+    prompts, eval_items = load_run_prompts(config, tokenizer)
+    optimizer, scheduler = make_optimizer(config, model)
     model, optimizer = accelerator.prepare(model, optimizer)
     policy = accelerator.unwrap_model(model)
     rng = random.Random(config.seed * 1000 + accelerator.process_index)

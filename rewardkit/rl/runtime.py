@@ -59,6 +59,12 @@ def lr_lambda(config: TrainConfig, total_steps: int):
     return factor
 
 
+def make_optimizer(config: TrainConfig, model):
+    """AdamW and its warmup + decay schedule over ``max_steps``."""
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+    return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(config, config.max_steps))
+
+
 def save_checkpoint(directory: Path, model, tokenizer, optimizer, scheduler, step: int, config: TrainConfig,
                     extra: dict[str, Any] | None = None) -> Path:
     """Weights (save_pretrained), optimizer, scheduler, every RNG state, step and the whole config."""
