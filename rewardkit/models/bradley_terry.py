@@ -52,19 +52,22 @@ class RewardModel:
         self.tokenizer.save_pretrained(path)
 
     def encode(self, texts: list[str]) -> dict[str, torch.Tensor]:
-        self.tokenizer.padding_side = "right"
-        lengths = [len(ids) for ids in self.tokenizer(texts, add_special_tokens=False)["input_ids"]]
-        self.truncated += sum(n > self.max_length for n in lengths)
-        batch = self.tokenizer(texts, return_tensors="pt", padding=True, truncation=True, max_length=self.max_length,
-                               add_special_tokens=False)
-        return {k: v.to(self.model.device) for k, v in batch.items()}
+        """Right-padded input_ids and attention_mask; sequences over max_length are cut (and counted)."""
+        ids = self.tokenizer(texts, add_special_tokens=False)["input_ids"]
+        self.truncated += sum(len(x) > self.max_length for x in ids)
+        ids = [x[: self.max_length] for x in ids]
+        width = max(len(x) for x in ids)
+        pad = self.tokenizer.pad_token_id
+        input_ids = torch.tensor([x + [pad] * (width - len(x)) for x in ids])  # [N, L]
+        attention = torch.tensor([[1] * len(x) + [0] * (width - len(x)) for x in ids])  # [N, L]
+        return {"input_ids": input_ids.to(self.model.device), "attention_mask": attention.to(self.model.device)}
 
-    def forward(self, texts: list[str]) -> torch.Tensor:
-        """Rewards [N] with gradient (training)."""
-        return self.model(**self.encode(texts)).logits[:, 0].float()
+    def forward(self, texts: list[str], model=None) -> torch.Tensor:
+        """Rewards [N] with gradient (training); ``model`` is the wrapped one under accelerate."""
+        return (model or self.model)(**self.encode(texts), use_cache=False).logits[:, 0].float()
 
-    @torch.no_grad()
-    def score(self, texts: list[str], batch_size: int = 64) -> list[float]:
+    @torch.inference_mode()
+    def score(self, texts: list[str], batch_size: int = 128) -> list[float]:
         """Rewards of many texts: sorted by length so each batch pads little, returned in input order."""
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         scores = [0.0] * len(texts)
@@ -75,7 +78,7 @@ class RewardModel:
         return scores
 
 
-def pair_loss(rm: RewardModel, batch: list[Preference], center_coef: float = 0.0) -> torch.Tensor:
+def pair_loss(rm: RewardModel, batch: list[Preference], center_coef: float = 0.0, model=None) -> torch.Tensor:
     """BT loss for pairs, Plackett-Luce for ranked lists (grouped by list length)."""
     by_k: dict[int, list[Preference]] = {}
     for item in batch:
@@ -83,7 +86,7 @@ def pair_loss(rm: RewardModel, batch: list[Preference], center_coef: float = 0.0
     losses = []
     for k, items in by_k.items():
         texts = [render(rm.tokenizer, it.prompt, r) for it in items for r in it.responses]
-        scores = rm.forward(texts).view(len(items), k)  # [b, k]
+        scores = rm.forward(texts, model).view(len(items), k)  # [b, k]
         if k == 2:
             margin = torch.tensor([it.margin for it in items], device=scores.device)
             losses.append(bradley_terry_loss(scores[:, 0], scores[:, 1], margin, center_coef) * len(items))
@@ -92,7 +95,7 @@ def pair_loss(rm: RewardModel, batch: list[Preference], center_coef: float = 0.0
     return sum(losses) / len(batch)
 
 
-def evaluate_pairs(rm: RewardModel, items: list[Preference], batch_size: int = 64) -> dict[str, float]:
+def evaluate_pairs(rm: RewardModel, items: list[Preference], batch_size: int = 128) -> dict[str, float]:
     """Pairwise accuracy (chosen above rejected; every ordered pair for rankings), mean margin, reward mean/std."""
     texts = [render(rm.tokenizer, it.prompt, r) for it in items for r in it.responses]
     rm.model.eval()
@@ -116,15 +119,16 @@ def train_bradley_terry(model_path: str | Path | None, train_path: str, args: Tr
                         center_coef: float = 0.0, model: RewardModel | None = None, resume: bool = False,
                         progress: bool = True) -> tuple[RewardModel, dict[str, Any]]:
     """Train a BT reward model from ``model_path`` (or a ready ``model``) on a preference file."""
-    rm = model or RewardModel.load(model_path, device="cpu" if not torch.cuda.is_available() else None,
-                                   max_length=args.max_length)
-    if resume and (Path(args.output_dir) / "last").exists():
-        rm = RewardModel.load(Path(args.output_dir) / "last", max_length=args.max_length)
+    last = Path(args.output_dir) / "last"
+    if resume and last.exists():  # the weights to continue from; the optimizer state follows in train_loop
+        rm = RewardModel.load(last, max_length=args.max_length)
+    else:
+        rm = model or RewardModel.load(model_path, max_length=args.max_length)
     rm.model.train()
     train = load_preferences(train_path)
     held_out = load_preferences(eval_path).items if eval_path else None
     metrics = train_loop(
-        rm.model, train.items, args, lambda _, batch: pair_loss(rm, batch, center_coef),
+        rm.model, train.items, args, lambda model, batch: pair_loss(rm, batch, center_coef, model),
         (lambda _: evaluate_pairs(rm, held_out)) if held_out else None, rm.save,
         best_key="pairwise_accuracy" if held_out else None, resume=resume, progress=progress)
     metrics["skipped_rows"] = len(train.problems)

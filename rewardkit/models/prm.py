@@ -97,9 +97,10 @@ class ProcessRewardModel:
         device = self.model.device
         return input_ids.to(device), attention.to(device), label_ids.to(device)
 
-    def loss(self, items: list[Stepwise], last_step_only: bool = False) -> torch.Tensor:
+    def loss(self, items: list[Stepwise], last_step_only: bool = False, model=None) -> torch.Tensor:
+        """Cross-entropy on the separator labels; ``model`` is the wrapped one under accelerate."""
         input_ids, attention, labels = self.encode(items, last_step_only)
-        logits = self.model(input_ids=input_ids, attention_mask=attention).logits.float()  # [B, L, 2]
+        logits = (model or self.model)(input_ids=input_ids, attention_mask=attention).logits.float()  # [B, L, 2]
         return F.cross_entropy(logits.view(-1, 2), labels.view(-1), ignore_index=-100)
 
     @torch.no_grad()
@@ -143,7 +144,7 @@ def train_prm(model_path: str | Path | None, train_path: str, args: TrainArgs, e
     prm.model.train()
     train = load_stepwise(train_path)
     held_out = load_stepwise(eval_path).items if eval_path else None
-    metrics = train_loop(prm.model, train.items, args, lambda _, batch: prm.loss(batch, last_step_only),
+    metrics = train_loop(prm.model, train.items, args, lambda model, batch: prm.loss(batch, last_step_only, model),
                          (lambda _: evaluate_steps(prm, held_out)) if held_out else None, prm.save,
                          best_key="first_error_accuracy" if held_out else None, progress=progress)
     metrics["skipped_rows"] = len(train.problems)

@@ -49,8 +49,15 @@ def train_loop(model, items: list, args: TrainArgs, loss_fn: Callable[[Any, list
                evaluate: Callable[[Any], dict[str, float]] | None, save: Callable[[Path], None],
                best_key: str | None = None, resume: bool = False, progress: bool = True) -> dict[str, Any]:
     """Train ``model`` on ``items`` with ``loss_fn(model, batch_items)``; returns the final metrics."""
+    from accelerate import Accelerator
+
     output = Path(args.output_dir)
     output.mkdir(parents=True, exist_ok=True)
+    # Data-parallel under `accelerate launch` (each process takes every world_size-th example);
+    # CUDA with bf16 when present, CPU otherwise.
+    cuda = torch.cuda.is_available()
+    accelerator = Accelerator(cpu=not cuda, mixed_precision="bf16" if cuda else "no")
+    items = items[accelerator.process_index:: accelerator.num_processes]
     rng = random.Random(args.seed)
     torch.manual_seed(args.seed)
     per_epoch = math.ceil(len(items) / (args.batch_size * args.gradient_accumulation))
@@ -66,8 +73,10 @@ def train_loop(model, items: list, args: TrainArgs, loss_fn: Callable[[Any, list
         step, best = state["step"], state["best"]
         rng.setstate(state["rng"])
         torch.set_rng_state(state["torch_rng"])
+    model, optimizer = accelerator.prepare(model, optimizer)
     metrics_file = open(output / "metrics.jsonl", "a" if resume else "w", encoding="utf-8")  # noqa: SIM115
-    bar = tqdm(total=total, initial=step, desc="train", disable=not progress, dynamic_ncols=True)
+    bar = tqdm(total=total, initial=step, desc="train", disable=not progress or not accelerator.is_main_process,
+               dynamic_ncols=True)
     model.train()
     last: dict[str, Any] = {}
     while step < total:
@@ -79,28 +88,34 @@ def train_loop(model, items: list, args: TrainArgs, loss_fn: Callable[[Any, list
             optimizer.zero_grad(set_to_none=True)
             loss_total = 0.0
             for batch in group:
-                loss = loss_fn(model, batch) / len(group)
-                loss.backward()
+                with accelerator.autocast():
+                    loss = loss_fn(model, batch) / len(group)
+                accelerator.backward(loss)
                 loss_total += loss.item()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), args.max_grad_norm)
+            accelerator.clip_grad_norm_(model.parameters(), args.max_grad_norm)
             optimizer.step()
             scheduler.step()
             step += 1
             bar.update(1)
             last = {"step": step, "loss": loss_total, "learning_rate": scheduler.get_last_lr()[0]}
-            if evaluate and (step == total or (args.eval_every and step % args.eval_every == 0)):
+            main = accelerator.is_main_process
+            if main and evaluate and (step == total or (args.eval_every and step % args.eval_every == 0)):
                 last.update(evaluate(model))
                 model.train()
                 if best_key and (best is None or last[best_key] > best):
                     best = last[best_key]
                     save(output / "best")
-            metrics_file.write(json.dumps(last) + "\n")
-            metrics_file.flush()
+            if main:
+                metrics_file.write(json.dumps(last) + "\n")
+                metrics_file.flush()
             bar.set_postfix(loss=f"{loss_total:.4f}")
             if step >= total:
                 break
     bar.close()
     metrics_file.close()
+    accelerator.wait_for_everyone()
+    if not accelerator.is_main_process:
+        return last
     save(output / "last")
     torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "step": step,
                 "best": best, "rng": rng.getstate(), "torch_rng": torch.get_rng_state()}, state_path)

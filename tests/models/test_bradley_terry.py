@@ -92,3 +92,25 @@ def test_ranked_lists_train_with_plackett_luce(tmp_path):
     args = TrainArgs(output_dir=str(tmp_path / "pl"), epochs=2, batch_size=4, learning_rate=1e-3)
     _, metrics = train_bradley_terry(None, write(tmp_path / "r.jsonl", rows), args, model=rm, progress=False)
     assert metrics["loss"] > 0 and (tmp_path / "pl" / "last" / "config.json").exists()
+
+
+def test_chat_prompts_are_rendered_with_the_chat_template():
+    from rewardkit.models.bradley_terry import render
+
+    tokenizer = char_tokenizer()
+    text = render(tokenizer, [{"role": "user", "content": "hi"}], "hello")
+    assert text == "u:hi\na:hello\n"
+    assert render(tokenizer, "2+2=", "4") == "2+2=4"
+
+
+def test_resume_continues_from_last(tmp_path):
+    train = write(tmp_path / "t.jsonl", pairs(64, 3))
+    tokenizer = char_tokenizer("0123456789+=")
+    args = TrainArgs(output_dir=str(tmp_path / "r"), epochs=1, batch_size=16, learning_rate=1e-3)
+    rm = RewardModel(tiny_classifier(tokenizer), tokenizer, max_length=16)
+    _, first = train_bradley_terry(None, train, args, model=rm, progress=False)
+    assert first["step"] == 4
+    more = args.model_copy(update={"epochs": 2})
+    _, second = train_bradley_terry(None, train, more, resume=True, progress=False)
+    assert second["step"] == 8  # continued from step 4, not restarted
+    assert len((tmp_path / "r" / "metrics.jsonl").read_text().splitlines()) == 8
