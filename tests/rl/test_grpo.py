@@ -63,7 +63,7 @@ def test_resume_continues_bit_for_bit(warm, tmp_path):
 
 
 def test_every_objective_option_runs(warm, tmp_path):
-    options = {"eval_prompts": None, "max_steps": 2, "beta": 0.05, "dynamic_sampling": True, "max_refills": 2,
+    options = {"eval_prompts": None, "max_steps": 2, "beta": 0.05, "tensorboard": True, "dynamic_sampling": True, "max_refills": 2,
                "overlong_buffer": 1, "mask_truncated": True, "dual_clip": 3.0, "importance_ratio": "sequence",
                "advantage": "dr_grpo", "loss_aggregation": "seq_mean_token_sum_norm", "num_iterations": 2,
                "epsilon_high": 0.28, "micro_batch_size": 16, "lr_schedule": "cosine", "warmup_steps": 1,
@@ -75,6 +75,7 @@ def test_every_objective_option_runs(warm, tmp_path):
     assert step["kl"] is not None and step["kl"] >= 0
     assert "reward/acc_mean" in step and "reward/format_mean" in step
     assert 0 <= step["dynamic_sampling_dropped"] <= 1
+    assert list((tmp_path / "opts" / "tensorboard").glob("events.out.tfevents.*"))
 
 
 def test_prompts_over_the_limit_are_counted_and_skipped(tmp_path):
