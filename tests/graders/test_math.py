@@ -39,8 +39,7 @@ def test_extraction(response, extracted):
 
 def test_extraction_options():
     assert verdict("It is 12 apples", "12", fallback_last_number=False).error == "no_answer"
-    assert verdict("<think>\\boxed{5}</think> I give up", "5").error == "no_answer" or not verdict(
-        "<think>\\boxed{5}</think> I give up", "5").passed
+    assert verdict("<think>\\boxed{5}</think> I give up", "5").error == "no_answer"
     assert verdict("<think>\\boxed{5}</think> I give up", "5", ignore_thinking=False).passed
     assert verdict(r"The answer is 3. \boxed{4}", "3", extract=["answer_is", "boxed"]).passed
     assert not verdict(r"The answer is 3. \boxed{4}", "3").passed
