@@ -15,23 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import tempfile
 import time
 import warnings
 from pathlib import Path
 
 warnings.filterwarnings("ignore")
-
-
-def pairs(n: int, seed: int) -> list[dict]:
-    rng = random.Random(seed)
-    rows = []
-    for _ in range(n):
-        a, b = rng.randint(0, 9), rng.randint(0, 9)
-        wrong = a + b + rng.choice([-3, -2, -1, 1, 2, 3])
-        rows.append({"prompt": f"{a}+{b}=", "chosen": str(a + b), "rejected": str(wrong if wrong >= 0 else a + b + 1)})
-    return rows
 
 
 def fresh_model(tokenizer):
@@ -92,7 +81,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=4000)
     args = parser.parse_args()
-    train, held_out = pairs(args.pairs, 1), pairs(5000, 2)
+    from rewardkit.models.toy import addition_preferences
+
+    train, held_out = addition_preferences(args.pairs, 1), addition_preferences(5000, 2)
     with tempfile.TemporaryDirectory() as tmp:
         results = {"rewardkit": run_rewardkit(train, held_out, Path(tmp)), "trl": run_trl(train, held_out, Path(tmp))}
     print(f"{args.pairs:,} training pairs (1 epoch, batch 32), 5,000 held-out pairs; tiny Llama classifier on CPU\n")

@@ -12,7 +12,7 @@ import click
 
 from rewardkit.errors import RewardkitError
 from rewardkit.registry import get_registry, load_grader, read_spec
-from rewardkit.types import Grade, Sample
+from rewardkit.types import Sample
 
 
 def _fail(exc: Exception) -> None:
@@ -317,4 +317,4 @@ def main() -> None:
     cli()
 
 
-__all__ = ["Grade", "cli", "main"]
+__all__ = ["cli", "main"]

@@ -23,24 +23,38 @@ def split_response(query: str, prompt: str | None) -> str:
     return query
 
 
-def grade_queries(runner: GraderRunner, queries: list, prompts: list | None, labels: list | None) -> dict[str, Any]:
-    """Rewards, scores and extra logs (as lists) for OpenRLHF's query/prompts/labels."""
+def queries_to_samples(queries: list, prompts: list | None, labels: list | None) -> list[dict[str, Any]]:
+    """OpenRLHF's query/prompts/labels as sample dicts; ValueError when the lengths differ."""
     n = len(queries)
-    prompts = prompts if prompts is not None else [None] * n
-    labels = labels if labels is not None else [None] * n
+    prompts = prompts if prompts else [None] * n
+    labels = labels if labels else [None] * n
     if not (len(prompts) == len(labels) == n):
         raise ValueError(f"lengths differ: {n} queries, {len(prompts)} prompts, {len(labels)} labels")
-    samples = [{"response": split_response(q, p), "reference": label, **({"prompt": p} if isinstance(p, str) else {})}
-               for q, p, label in zip(queries, prompts, labels)]
-    records = runner.grade(samples)
+    return [{"response": split_response(q, p), "reference": label, **({"prompt": p} if isinstance(p, str) else {})}
+            for q, p, label in zip(queries, prompts, labels)]
+
+
+def rewards_of(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """OpenRLHF's answer for graded records: rewards, scores and extra logs, as lists."""
     scores = [float(r["score"]) if r["score"] is not None else 0.0 for r in records]
-    passed = [float(r["passed"]) for r in records]
-    errors = [float(r["error"] is not None) for r in records]
     return {
         "rewards": scores,
         "scores": scores,
-        "extra_logs": {"pass_rate": passed, "error_rate": errors},
+        "extra_logs": {"pass_rate": [float(r["passed"]) for r in records],
+                       "error_rate": [float(r["error"] is not None) for r in records]},
     }
+
+
+def grade_queries(runner: GraderRunner, queries: list, prompts: list | None, labels: list | None) -> dict[str, Any]:
+    """Rewards, scores and extra logs (as lists) for OpenRLHF's query/prompts/labels."""
+    return rewards_of(runner.grade(queries_to_samples(queries, prompts, labels)))
+
+
+def _as_tensors(out: dict[str, Any]) -> dict[str, Any]:
+    import torch
+
+    return {"rewards": torch.tensor(out["rewards"]), "scores": torch.tensor(out["scores"]),
+            "extra_logs": {k: torch.tensor(v) for k, v in out["extra_logs"].items()}}
 
 
 def make_reward_func(spec: Any, timeout_s: float | None = None):
@@ -48,14 +62,7 @@ def make_reward_func(spec: Any, timeout_s: float | None = None):
     runner = GraderRunner(spec, timeout_s)
 
     def reward_func(queries, prompts=None, labels=None, **kwargs):
-        import torch
-
-        out = grade_queries(runner, list(queries), prompts, labels)
-        return {
-            "rewards": torch.tensor(out["rewards"]),
-            "scores": torch.tensor(out["scores"]),
-            "extra_logs": {k: torch.tensor(v) for k, v in out["extra_logs"].items()},
-        }
+        return _as_tensors(grade_queries(runner, list(queries), prompts, labels))
 
     reward_func.__name__ = runner.name
     return reward_func
@@ -65,11 +72,4 @@ def reward_func(queries, prompts=None, labels=None, **kwargs):
     """The file form: the grader comes from REWARDKIT_GRADER (default 'math')."""
     spec = os.environ.get("REWARDKIT_GRADER", "math")
     timeout = float(os.environ["REWARDKIT_TIMEOUT"]) if os.environ.get("REWARDKIT_TIMEOUT") else None
-    import torch
-
-    out = grade_queries(runner_for(spec, timeout), list(queries), prompts, labels)
-    return {
-        "rewards": torch.tensor(out["rewards"]),
-        "scores": torch.tensor(out["scores"]),
-        "extra_logs": {k: torch.tensor(v) for k, v in out["extra_logs"].items()},
-    }
+    return _as_tensors(grade_queries(runner_for(spec, timeout), list(queries), prompts, labels))

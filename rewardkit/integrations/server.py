@@ -20,7 +20,7 @@ import json
 import queue
 from typing import Any
 
-from rewardkit.integrations.openrlhf import split_response
+from rewardkit.integrations.openrlhf import queries_to_samples, rewards_of
 from rewardkit.scoring.fields import FieldMapping
 from rewardkit.scoring.pool import ScoringPool
 from rewardkit.scoring.run import spec_dict
@@ -78,8 +78,8 @@ def create_app(spec: Any, workers: int = 1, timeout_s: float = 10.0, max_body_by
     def problem(status: int, reason: str) -> JSONResponse:
         return JSONResponse({"error": reason}, status_code=status)
 
-    async def read_json(request: Request) -> Any:
-        """The JSON body, or a JSONResponse with 413/400 and the reason."""
+    async def read_object(request: Request, expected: str) -> dict | JSONResponse:
+        """The JSON object of the body, or a JSONResponse: 413 (too large), 400 (not JSON), 422 (not an object)."""
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > max_body_bytes:
             return problem(413, f"body of {declared} bytes is over the limit of {max_body_bytes}")
@@ -89,9 +89,12 @@ def create_app(spec: Any, workers: int = 1, timeout_s: float = 10.0, max_body_by
             if len(body) > max_body_bytes:
                 return problem(413, f"body is over the limit of {max_body_bytes} bytes")
         try:
-            return json.loads(body)
+            payload = json.loads(body)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             return problem(400, f"body is not valid JSON: {exc}")
+        if not isinstance(payload, dict):
+            return problem(422, f"body must be a JSON object with {expected}")
+        return payload
 
     def text_list(payload: dict, key: str, required: bool) -> list | str:
         value = payload.get(key)
@@ -104,43 +107,28 @@ def create_app(spec: Any, workers: int = 1, timeout_s: float = 10.0, max_body_by
         return value
 
     async def get_reward(request: Request):
-        payload = await read_json(request)
+        payload = await read_object(request, "'query' (and 'prompts', 'labels')")
         if isinstance(payload, JSONResponse):
             return payload
-        if not isinstance(payload, dict):
-            return problem(422, "body must be a JSON object with 'query' (and 'prompts', 'labels')")
-        queries = text_list(payload, "query", required=True)
-        prompts = text_list(payload, "prompts", required=False)
-        labels = text_list(payload, "labels", required=False)
-        for value in (queries, prompts, labels):
+        lists = [text_list(payload, "query", required=True), text_list(payload, "prompts", required=False),
+                 text_list(payload, "labels", required=False)]
+        for value in lists:
             if isinstance(value, str):  # the reason it is not a usable list
                 return problem(422, value)
-        n = len(queries)
-        if (prompts and len(prompts) != n) or (labels and len(labels) != n):
-            return problem(422, f"lengths differ: {n} queries, {len(prompts)} prompts, {len(labels)} labels")
-        prompts = prompts or [None] * n
-        labels = labels or [None] * n
-        samples = [{"response": split_response(q, p), "reference": label,
-                    **({"prompt": p} if isinstance(p, str) else {})} for q, p, label in zip(queries, prompts, labels)]
-        records = await grading["g"].grade(samples)
-        scores = [float(r["score"]) if r["score"] is not None else 0.0 for r in records]
-        return {
-            "rewards": scores,
-            "scores": scores,
-            "extra_logs": {"pass_rate": [float(r["passed"]) for r in records],
-                           "error_rate": [float(r["error"] is not None) for r in records]},
-        }
+        try:
+            samples = queries_to_samples(*lists)
+        except ValueError as exc:
+            return problem(422, str(exc))
+        return rewards_of(await grading["g"].grade(samples))
 
     app.post("/get_reward")(get_reward)
     app.post("/")(get_reward)
 
     @app.post("/grade")
     async def grade(request: Request):
-        payload = await read_json(request)
+        payload = await read_object(request, "'samples'")
         if isinstance(payload, JSONResponse):
             return payload
-        if not isinstance(payload, dict):
-            return problem(422, "body must be a JSON object with 'samples'")
         samples = text_list(payload, "samples", required=True)
         if isinstance(samples, str):
             return problem(422, samples)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from rewardkit.integrations.runner import GraderRunner
+from rewardkit.integrations.runner import runner_for
 from rewardkit.rl.rollout import generate
 
 
@@ -12,7 +12,7 @@ from rewardkit.rl.rollout import generate
 def accuracy(model, tokenizer, items: list[tuple[str, object]], grader_spec, max_new_tokens: int,
              batch_size: int = 64) -> float:
     """Fraction of prompts whose greedy completion passes the grader."""
-    runner = GraderRunner(grader_spec)
+    runner = runner_for(grader_spec)
     passed = 0
     was_training = model.training
     model.eval()

@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
@@ -98,7 +98,6 @@ class PoolStats:
     crashes: int = 0
     replaced: int = 0
     split_batches: int = 0
-    extra: dict = field(default_factory=dict)
 
 
 class ScoringPool:

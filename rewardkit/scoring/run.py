@@ -44,6 +44,11 @@ def spec_dict(grader: str | Path | Mapping | GraderConfig | Grader) -> dict:
     return spec
 
 
+def _resolve(input_path, grader, workers: int | None, split: str | None) -> tuple[Input, dict, int]:
+    """The opened input, a picklable spec (validated here, once) and the worker count."""
+    return Input(Path(input_path), split=split), spec_dict(grader), default_workers() if workers is None else workers
+
+
 def iter_results(
     source: Input,
     spec: dict,
@@ -85,9 +90,7 @@ def iter_scores(
     split: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """The output records of a dataset, in input order, as they are graded (nothing is written)."""
-    source = Input(Path(input_path), split=split)
-    spec = spec_dict(grader)
-    workers = default_workers() if workers is None else workers
+    source, spec, workers = _resolve(input_path, grader, workers, split)
     for _, line, _ in iter_results(source, spec, fields or FieldMapping(), workers, timeout_s, batch_size, engine=engine):
         yield json.loads(line)
 
@@ -158,9 +161,7 @@ def score_dataset(
     output = Path(output_path)
     if output.suffix not in (".jsonl", ".parquet"):
         raise DataError(f"output must end in .jsonl or .parquet, not {output.name!r}")
-    source = Input(Path(input_path), split=split)
-    spec = spec_dict(grader)
-    workers = default_workers() if workers is None else workers
+    source, spec, workers = _resolve(input_path, grader, workers, split)
     journal = _journal_path(output)
     builder = SummaryBuilder(grouped=fields.group is not None)
     skip = 0

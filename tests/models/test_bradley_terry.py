@@ -1,7 +1,6 @@
 """A tiny BT reward model learns a synthetic preference (right sums over wrong ones) on CPU."""
 
 import json
-import random
 import time
 
 import pytest
@@ -12,17 +11,8 @@ from rewardkit import DataError, Sample, load_grader  # noqa: E402
 from rewardkit.models.bradley_terry import RewardModel, evaluate_pairs, train_bradley_terry  # noqa: E402
 from rewardkit.models.data import load_preferences  # noqa: E402
 from rewardkit.models.tiny import char_tokenizer, tiny_classifier  # noqa: E402
+from rewardkit.models.toy import addition_preferences as pairs  # noqa: E402
 from rewardkit.models.training import TrainArgs  # noqa: E402
-
-
-def pairs(n, seed):
-    rng = random.Random(seed)
-    rows = []
-    for _ in range(n):
-        a, b = rng.randint(0, 9), rng.randint(0, 9)
-        wrong = a + b + rng.choice([-3, -2, -1, 1, 2, 3])
-        rows.append({"prompt": f"{a}+{b}=", "chosen": str(a + b), "rejected": str(wrong if wrong >= 0 else a + b + 1)})
-    return rows
 
 
 def write(path, rows):

@@ -11,6 +11,7 @@ from rewardkit import DataError, Sample, load_grader  # noqa: E402
 from rewardkit.models.data import Stepwise, load_stepwise  # noqa: E402
 from rewardkit.models.prm import ProcessRewardModel, train_prm  # noqa: E402
 from rewardkit.models.tiny import char_tokenizer, tiny_classifier  # noqa: E402
+from rewardkit.models.toy import addition_steps  # noqa: E402
 from rewardkit.models.training import TrainArgs  # noqa: E402
 
 
@@ -100,23 +101,10 @@ def test_rm_cli_train_eval_score(tmp_path):
     assert scored[0]["reward"] is not None and scored[1]["error"] == "invalid_row"
 
 
-def stepwise_example(rng):
-    """1-3 single-digit addition steps; in 60% of examples one of them is wrong."""
-    steps, labels = [], []
-    bad_at = rng.randrange(3) if rng.random() < 0.6 else None
-    for i in range(rng.randint(1, 3)):
-        a = rng.randint(0, 9)
-        b = rng.randint(0, 9 - a)
-        c = a + b if i != bad_at else rng.choice([x for x in range(10) if x != a + b])
-        steps.append(f"{a}+{b}={c}")
-        labels.append(c == a + b)
-    return {"prompt": "", "completions": steps, "labels": labels}
-
-
 def test_finds_the_first_wrong_step_in_90_percent_of_held_out_cases(tmp_path):
     rng = random.Random(0)
     for name, n in (("train", 4000), ("eval", 300)):
-        (tmp_path / f"{name}.jsonl").write_text("".join(json.dumps(stepwise_example(rng)) + "\n" for _ in range(n)))
+        (tmp_path / f"{name}.jsonl").write_text("".join(json.dumps(addition_steps(rng)) + "\n" for _ in range(n)))
     args = TrainArgs(output_dir=str(tmp_path / "run"), epochs=4, batch_size=32, learning_rate=2e-3, warmup_steps=10)
     _, metrics = train_prm(None, str(tmp_path / "train.jsonl"), args, eval_path=str(tmp_path / "eval.jsonl"),
                            model=make_prm(), progress=False)
@@ -133,7 +121,7 @@ def test_prm_cli_train_eval_score(tmp_path):
     prm.save(base)
     rng = random.Random(1)
     data = tmp_path / "steps.jsonl"
-    data.write_text("".join(json.dumps(stepwise_example(rng)) + "\n" for _ in range(24)))
+    data.write_text("".join(json.dumps(addition_steps(rng)) + "\n" for _ in range(24)))
     runner = CliRunner()
     out = runner.invoke(cli, ["prm", "train", "--model", str(base), "--train", str(data), "--out", str(tmp_path / "o"),
                               "--epochs", "1", "--batch-size", "8", "-q"])
