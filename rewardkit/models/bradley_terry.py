@@ -14,6 +14,7 @@ import torch
 
 from rewardkit.models.data import Preference, load_preferences
 from rewardkit.models.losses import bradley_terry_loss, plackett_luce_loss
+from rewardkit.models.pretrained import load_pretrained
 from rewardkit.models.training import TrainArgs, train_loop
 
 
@@ -42,9 +43,7 @@ class RewardModel:
     def load(cls, path: str | Path, device: str | None = None, max_length: int = 512) -> RewardModel:
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-        device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-        dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
-        model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=1, dtype=dtype).to(device).eval()
+        model = load_pretrained(AutoModelForSequenceClassification, path, device, num_labels=1)
         return cls(model, AutoTokenizer.from_pretrained(path), max_length)
 
     def save(self, path: str | Path) -> None:

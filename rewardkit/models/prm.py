@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from rewardkit.models.data import Stepwise, load_stepwise
+from rewardkit.models.pretrained import load_pretrained
 from rewardkit.models.training import TrainArgs, train_loop
 
 Aggregate = Literal["min", "product", "mean", "last", "first_error"]
@@ -62,9 +63,7 @@ class ProcessRewardModel:
              max_length: int = 512) -> ProcessRewardModel:
         from transformers import AutoModelForTokenClassification, AutoTokenizer
 
-        device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-        dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
-        model = AutoModelForTokenClassification.from_pretrained(path, num_labels=2, dtype=dtype).to(device).eval()
+        model = load_pretrained(AutoModelForTokenClassification, path, device, num_labels=2)
         separator = separator or getattr(model.config, "rewardkit_step_separator", "\n")
         return cls(model, AutoTokenizer.from_pretrained(path), separator, max_length)
 

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from rewardkit.models.pretrained import load_pretrained
 from rewardkit.rl.config import TrainConfig
 
 
@@ -37,7 +38,8 @@ def load_policy(config: TrainConfig, path: str | None = None):
     tokenizer = AutoTokenizer.from_pretrained(config.tokenizer or path or config.model)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    model = AutoModelForCausalLM.from_pretrained(path or config.model, torch_dtype=torch.float32)
+    # fp32 master weights on the CPU; accelerate moves them (and runs bf16 autocast on CUDA).
+    model = load_pretrained(AutoModelForCausalLM, path or config.model, "cpu", torch.float32)
     if config.gradient_checkpointing:
         model.gradient_checkpointing_enable()
     return tokenizer, model

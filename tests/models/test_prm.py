@@ -105,7 +105,7 @@ def test_finds_the_first_wrong_step_in_90_percent_of_held_out_cases(tmp_path):
     rng = random.Random(0)
     for name, n in (("train", 4000), ("eval", 300)):
         (tmp_path / f"{name}.jsonl").write_text("".join(json.dumps(addition_steps(rng)) + "\n" for _ in range(n)))
-    args = TrainArgs(output_dir=str(tmp_path / "run"), epochs=4, batch_size=32, learning_rate=2e-3, warmup_steps=10)
+    args = TrainArgs(output_dir=str(tmp_path / "run"), epochs=8, batch_size=32, learning_rate=2e-3, warmup_steps=10)
     _, metrics = train_prm(None, str(tmp_path / "train.jsonl"), args, eval_path=str(tmp_path / "eval.jsonl"),
                            model=make_prm(), progress=False)
     assert metrics["first_error_accuracy"] >= 0.90, metrics
