@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import functools
-import operator
 import re
 from typing import Literal
 
 from pydantic import Field, model_validator
 
-from rewardkit.grader import Grader, GraderConfig
+from rewardkit.grader import Grader, GraderConfig, error_grade
 from rewardkit.types import Grades, SampleBatch
 
 _FOUND, _NOT_FOUND = "found 1 of 1 (any)", "found 0 of 1 (any)"
@@ -57,7 +56,6 @@ class ContainsGrader(Grader):
 
     def __init__(self, config: ContainsConfig | None = None, **fields):
         super().__init__(config, **fields)
-        self.requires_reference = self.config.patterns is None
         # Patterns are compiled once: the fixed ones here, references on first sight (cached).
         self._compile = functools.lru_cache(maxsize=4096)(self._compile_uncached)
         self._fixed = self._compile(tuple(self.config.patterns)) if self.config.patterns else None
@@ -77,22 +75,24 @@ class ContainsGrader(Grader):
 
     def grade_batch(self, samples: SampleBatch) -> Grades:
         cfg = self.config
-        literal = not cfg.regex and not cfg.whole_word and cfg.patterns is None
-        refs = samples.single_references() if literal else None
-        if refs is not None:
-            # Vectorised: plain substring tests, no regex (and no pattern-size concern).
-            responses = samples.responses
-            if not cfg.case_sensitive:
-                responses, refs = list(map(str.casefold, responses)), list(map(str.casefold, refs))
-            hits = list(map(operator.contains, responses, refs))
-            return Grades(scores=list(map(float, hits)), passed=hits,
-                          reasons=lambda: [_FOUND if h else _NOT_FOUND for h in hits],
-                          extracted=lambda: [r if h else None for h, r in zip(hits, refs)])
+        if not cfg.regex and not cfg.whole_word and cfg.patterns is None:
+            scores = self._substring_scores(samples)
+            if scores is not None:  # passed: score == 1.0, the default
+                return Grades(scores, reasons=lambda: [_FOUND if s else _NOT_FOUND for s in scores],
+                              extracted=lambda: [r if s else None for s, r in zip(scores, samples.references)])
         want_all = cfg.mode == "all"
         scores, reasons, errors, extracted = [], [], [], []
         for sample in samples:
+            references = sample.references()
+            if self._fixed is None and not references:
+                grade = error_grade("missing_reference", "this grader needs a reference", score=None)
+                scores.append(grade.score)
+                reasons.append(grade.reason)
+                errors.append(grade.error)
+                extracted.append(None)
+                continue
             try:
-                patterns = self._fixed or self._compile(tuple(sample.references()))
+                patterns = self._fixed or self._compile(tuple(references))
             except (re.error, ValueError) as exc:
                 scores.append(None)
                 reasons.append(f"bad reference pattern: {exc}")
@@ -108,3 +108,15 @@ class ContainsGrader(Grader):
         return Grades(
             scores=scores, passed=[s == 1.0 for s in scores], reasons=reasons, errors=errors, extracted=extracted
         )
+
+    def _substring_scores(self, samples: SampleBatch) -> list[float] | None:
+        """1.0 where a sample's single reference occurs in its response, else 0.0, in one pass over
+        the samples; None when a reference is missing or a list (TypeError in ``in``): per sample then."""
+        responses = samples.responses
+        try:
+            if self.config.case_sensitive:
+                return [1.0 if s.reference in r else 0.0 for s, r in zip(samples, responses)]
+            return [1.0 if s.reference.casefold() in r else 0.0
+                    for s, r in zip(samples, map(str.casefold, responses))]
+        except (TypeError, AttributeError):
+            return None

@@ -50,6 +50,7 @@ class ExactGrader(Grader):
     def __init__(self, config: ExactConfig | None = None, **fields):
         super().__init__(config, **fields)
         self._normalize = self.config.normalizer()
+        self._normalize_all = self.config.column_normalizer()
         self._normalize_reference = functools.lru_cache(maxsize=65536)(self._normalize)
 
     def _references(self, sample: Sample, cache: dict) -> frozenset[str]:
@@ -65,10 +66,9 @@ class ExactGrader(Grader):
     def grade_batch(self, samples: SampleBatch) -> Grades:
         refs = None if self.config.partial_credit else samples.single_references()
         if refs is not None:  # vectorised: one normalised response vs one (cached) normalised reference
-            responses = list(map(self._normalize, samples.responses))
+            responses = self._normalize_all(samples.responses)
             hits = list(map(operator.eq, responses, map(self._normalize_reference, refs)))
-            return Grades(scores=list(map(float, hits)), passed=hits,
-                          reasons=lambda: [_MATCH if h else _NO_MATCH for h in hits])
+            return Grades.from_passed(hits, reasons=lambda: [_MATCH if h else _NO_MATCH for h in hits])
         normalize, cache = self._normalize, {}
         scores: list[float] = []
         reasons: list[str] = []

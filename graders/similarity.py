@@ -52,13 +52,14 @@ class SimilarityGrader(Grader):
     def __init__(self, config: SimilarityConfig | None = None, **fields):
         super().__init__(config, **fields)
         self._normalize = self.config.normalizer()
+        self._normalize_all = self.config.column_normalizer()
         self._scorer, self._scale = METRICS[self.config.metric]
 
     def grade_batch(self, samples: SampleBatch) -> Grades:
         normalize = self._normalize
         refs = samples.single_references()
         if refs is not None:  # vectorised: one pair per sample
-            sims = process.cpdist(list(map(normalize, samples.responses)), list(map(normalize, refs)),
+            sims = process.cpdist(self._normalize_all(samples.responses), self._normalize_all(refs),
                                   scorer=self._scorer, workers=1)
             best = (sims / self._scale).tolist() if self._scale != 1.0 else sims.tolist()
         else:  # several references: one pair per reference, the best one counts
@@ -75,5 +76,7 @@ class SimilarityGrader(Grader):
                 best[owner] = max(best[owner], sim / self._scale)
         threshold = self.config.threshold
         passed = [s >= threshold for s in best]
-        scores = list(map(float, passed)) if self.config.binary else best
-        return Grades(scores=scores, passed=passed, reasons=lambda: [_ABOVE if p else _BELOW for p in passed])
+        reasons = lambda: [_ABOVE if p else _BELOW for p in passed]  # noqa: E731
+        if self.config.binary:
+            return Grades.from_passed(passed, reasons=reasons)
+        return Grades(scores=best, passed=passed, reasons=reasons)

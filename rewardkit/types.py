@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -64,14 +64,30 @@ class Grade(BaseModel):
     )
 
 
-class SampleBatch(list):
-    """The list of samples a ``grade_batch`` implementation receives, with its columns cached.
+class SampleBatch(Sequence[Sample]):
+    """The samples a ``grade_batch`` implementation receives, with their columns cached.
 
-    The guard, the grader and every sub-grader of a ``combine`` read the same columns, so each
-    is built once per batch. Treat it as read-only.
+    It wraps the caller's list without copying it, and the guard, the grader and every
+    sub-grader of a ``combine`` read the same columns, so each is built once per batch.
+    Treat it as read-only.
     """
 
-    __slots__ = ("_responses", "_references")
+    __slots__ = ("_samples", "_responses", "_references")
+
+    def __init__(self, samples: Iterable[Sample] = ()):
+        self._samples = samples if type(samples) is list else list(samples)
+
+    def __len__(self) -> int:
+        return len(self._samples)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        return self._samples[index]
+
+    def __iter__(self) -> Iterator[Sample]:
+        return iter(self._samples)
+
+    def __repr__(self) -> str:
+        return f"SampleBatch({self._samples!r})"
 
     @property
     def responses(self) -> list[str]:
@@ -79,7 +95,7 @@ class SampleBatch(list):
         try:
             return self._responses
         except AttributeError:
-            self._responses = [s.response for s in self]
+            self._responses = [s.response for s in self._samples]
             return self._responses
 
     @property
@@ -88,7 +104,7 @@ class SampleBatch(list):
         try:
             return self._references
         except AttributeError:
-            self._references = [s.reference for s in self]
+            self._references = [s.reference for s in self._samples]
             return self._references
 
     def single_references(self) -> list[str] | None:
@@ -105,28 +121,25 @@ class Grades(Sequence[Grade]):
 
     Trainers need only ``scores`` and writers read the columns directly, so a batch of a
     million grades costs a few lists, not a million objects; a ``Grade`` is built only when
-    an item is accessed. A column other than ``scores`` and ``passed`` may be given as a
-    function that builds it, called the first time the column is read.
+    an item is accessed. Every column but ``scores`` may be given as a function that builds
+    it, called the first time the column is read; ``passed`` defaults to ``score == 1.0``.
     """
 
-    __slots__ = ("scores", "passed", "_columns")
+    __slots__ = ("scores", "_columns")
     _DEFAULTS = {"reasons": "", "errors": None, "extracted": None, "parts": None}
 
     def __init__(
         self,
         scores: list[float | None],
-        passed: list[bool],
+        passed: Column = None,
         reasons: Column = None,
         errors: Column = None,
         extracted: Column = None,
         parts: Column = None,
     ):
-        if len(passed) != len(scores):
-            raise ValueError(f"Grades column 'passed' has {len(passed)} rows, scores has {len(scores)}")
         self.scores = scores
-        self.passed = passed
-        self._columns: dict[str, Column] = {"reasons": reasons, "errors": errors, "extracted": extracted,
-                                            "parts": parts}
+        self._columns: dict[str, Column] = {"passed": passed, "reasons": reasons, "errors": errors,
+                                            "extracted": extracted, "parts": parts}
         for name, column in self._columns.items():
             if isinstance(column, list):
                 self._check(name, column)
@@ -137,7 +150,9 @@ class Grades(Sequence[Grade]):
 
     def _column(self, name: str) -> list:
         column = self._columns[name]
-        if column is None:
+        if column is None and name == "passed":
+            column = [score == 1.0 for score in self.scores]
+        elif column is None:
             default = self._DEFAULTS[name]
             column = [{} for _ in self.scores] if name == "parts" else [default] * len(self.scores)
         elif callable(column):
@@ -145,6 +160,10 @@ class Grades(Sequence[Grade]):
             self._check(name, column)
         self._columns[name] = column
         return column
+
+    @property
+    def passed(self) -> list[bool]:
+        return self._column("passed")
 
     @property
     def reasons(self) -> list[str]:
@@ -161,6 +180,11 @@ class Grades(Sequence[Grade]):
     @property
     def parts(self) -> list[dict[str, float | None]]:
         return self._column("parts")
+
+    @classmethod
+    def from_passed(cls, passed: list[bool], **columns: Column) -> Grades:
+        """Pass/fail grades: score 1.0 where passed, else 0.0."""
+        return cls(scores=[1.0 if p else 0.0 for p in passed], passed=passed, **columns)
 
     @classmethod
     def of(cls, grades: Sequence[Grade]) -> Grades:

@@ -103,3 +103,31 @@ def test_max_response_chars_is_configurable():
     grader = load_grader({"type": "exact", "max_response_chars": 3})
     assert grader.grade(Sample(response="abcd", reference="abcd")).error == "response_too_long"
     assert grader.grade(Sample(response="abc", reference="abc")).passed
+
+
+@pytest.mark.parametrize("name", ["exact", "contains", "similarity", "math"])
+@pytest.mark.parametrize("text", ["plain ascii answer", "réponse non ASCII"])
+def test_one_bad_response_in_a_large_batch_is_found(name, text):
+    # The batch checks prove a whole column clean at once; each kind of bad response, hidden
+    # among good ones (ASCII and non-ASCII columns), must still come back as its own error.
+    grader = load_grader(name)
+    good = [Sample(response=f"{text} {i}", reference=f"{text} {i}") for i in range(300)]
+    for response, error in BAD_RESPONSES.values():
+        batch = good[:150] + [Sample(response=response, reference="1")] + good[150:]
+        grades = grader.grade_batch(batch)
+        assert grades.errors[150] == error and grades.scores[150] == 0.0
+        assert grades.errors.count(None) == 300 and grades.scores == grades.scores[:150] + [0.0] + grades.scores[151:]
+
+
+@pytest.mark.parametrize("limit", [10, 300, 5000])  # a small limit compares lengths, a large one scans windows
+def test_response_length_limit_holds_inside_a_batch(limit):
+    grader = load_grader({"type": "contains", "max_response_chars": limit})
+    lengths = [1, limit, limit + 1, 7, limit, limit + 5, 2]
+    grades = grader.grade_batch([Sample(response="x" * n, reference="x") for n in lengths])
+    assert [g.error for g in grades] == [None if n <= limit else "response_too_long" for n in lengths]
+    assert grader.grade_batch([Sample(response="x" * n, reference="x") for n in (limit, 1, limit)]).errors == [None] * 3
+
+
+def test_missing_references_are_found_in_a_batch():
+    grades = load_grader("exact").grade_batch([Sample(response="a", reference="a"), Sample(response="b")])
+    assert grades.errors == [None, "missing_reference"] and grades.scores == [1.0, None]

@@ -12,7 +12,6 @@ from typing import Any, NamedTuple
 from rewardkit.grader import Grader
 from rewardkit.scoring.badline import BadLine
 from rewardkit.scoring.fields import FieldMapping
-from rewardkit.types import SampleBatch
 
 
 class RowStats(NamedTuple):
@@ -55,7 +54,7 @@ def grade_rows(grader: Grader, fields: FieldMapping, items: list[tuple[int, Any]
     """One result per (row number, raw row), in the same order."""
     with_group = fields.group is not None
     results: list[Result | None] = [None] * len(items)
-    samples, positions, groups = SampleBatch(), [], []
+    samples, positions, groups = [], [], []
     for i, (row_number, raw) in enumerate(items):
         row = decode(raw)
         group = fields.group_of(row)

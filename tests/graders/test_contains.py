@@ -53,3 +53,21 @@ def test_pattern_size_is_bounded():
     assert grade({"type": "contains", "max_pattern_chars": 5}, "aaaaaa", "aaaaaa").passed  # literal: no bound
     g = grade({"type": "contains", "regex": True}, "x", "(unclosed")
     assert g.error == "invalid_reference"
+
+
+@pytest.mark.parametrize("case_sensitive", [True, False])
+def test_batch_of_single_references_matches_one_by_one(case_sensitive):
+    grader = load_grader({"type": "contains", "case_sensitive": case_sensitive})
+    samples = [Sample(response=f"Answer {i}", reference=ref) for i, ref in enumerate(["answer 0", "1", "x", "Q 3"])]
+    grades = grader.grade_batch(samples)
+    assert grades == [grader.grade(s) for s in samples]
+    assert grades.scores == ([0.0, 1.0, 0.0, 0.0] if case_sensitive else [1.0, 1.0, 0.0, 0.0])
+    assert grades.extracted[1] == "1" and grades.extracted[2] is None and grades.reasons[2] == "found 0 of 1 (any)"
+
+
+def test_missing_and_listed_references_in_one_batch():
+    grader = load_grader("contains")
+    grades = grader.grade_batch([Sample(response="red", reference="red"), Sample(response="red"),
+                                 Sample(response="a red car", reference=["blue", "red"])])
+    assert grades.scores == [1.0, None, 1.0]
+    assert grades.errors == [None, "missing_reference", None] and grades.passed == [True, False, True]
