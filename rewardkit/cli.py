@@ -273,15 +273,12 @@ def _train_command(kind: str):
         except RewardkitError as exc:
             _fail(exc)
         if kind == "grpo":
-            from rewardkit.rl.grpo import train_grpo
-
-            result = train_grpo(config, resume=resume, progress=not quiet)
+            from rewardkit.rl.grpo import train_grpo as train
         else:
-            if resume:
-                raise click.BadParameter("rft does not resume yet", param_hint="--resume")
-            from rewardkit.rl.rft import train_rft
-
-            result = train_rft(config, progress=not quiet)
+            from rewardkit.rl.rft import train_rft as train
+        result = train(config, resume=resume, progress=not quiet)
+        if not result.main_process:  # the other processes of a data-parallel run
+            return
         if result.accuracy_before is not None:
             click.echo(f"accuracy: {result.accuracy_before:.3f} -> {result.accuracy_after:.3f}")
         click.echo(f"metrics: {result.metrics_path}\nmodel: {result.final_dir}")

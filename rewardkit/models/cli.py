@@ -39,6 +39,14 @@ def _common(fn):
     return fn
 
 
+def _report(metrics: dict) -> None:
+    """The final metrics, printed once in a data-parallel run (by the main process)."""
+    from accelerate import PartialState
+
+    if PartialState().is_main_process:
+        click.echo(json.dumps(metrics, indent=2))
+
+
 @click.group("rm")
 def rm_group() -> None:
     """Bradley-Terry outcome reward models: train, evaluate, score."""
@@ -57,7 +65,7 @@ def rm_train(model_path, train_path, eval_path, output_dir, config, epochs, batc
                             max_length=max_length, eval_every=eval_every), config)
     _, metrics = train_bradley_terry(model_path, train_path, args, eval_path, center_coef, resume=resume,
                                      progress=not quiet)
-    click.echo(json.dumps(metrics, indent=2))
+    _report(metrics)
 
 
 @rm_group.command("eval")
@@ -113,7 +121,7 @@ def prm_train(model_path, train_path, eval_path, output_dir, config, epochs, bat
     args = _train_args(dict(output_dir=output_dir, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
                             max_length=max_length, eval_every=eval_every), config)
     _, metrics = train_prm(model_path, train_path, args, eval_path, separator, last_step_only, progress=not quiet)
-    click.echo(json.dumps(metrics, indent=2))
+    _report(metrics)
 
 
 @prm_group.command("eval")

@@ -3,6 +3,7 @@ evaluation every N steps, best and last checkpoints, resume, progress bar, JSONL
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import random
@@ -57,7 +58,9 @@ def train_loop(model, items: list, args: TrainArgs, loss_fn: Callable[[Any, list
     # CUDA with bf16 when present, CPU otherwise.
     cuda = torch.cuda.is_available()
     accelerator = Accelerator(cpu=not cuda, mixed_precision="bf16" if cuda else "no")
-    items = items[accelerator.process_index:: accelerator.num_processes]
+    # Every process takes every n-th example, the list wrapped round to a multiple of n first so
+    # that all take the same number of steps (each backward pass is a collective).
+    items = (items + items[: -len(items) % accelerator.num_processes])[accelerator.process_index:: accelerator.num_processes]
     rng = random.Random(args.seed)
     torch.manual_seed(args.seed)
     per_epoch = math.ceil(len(items) / (args.batch_size * args.gradient_accumulation))
@@ -87,10 +90,12 @@ def train_loop(model, items: list, args: TrainArgs, loss_fn: Callable[[Any, list
             group = batches[start:start + args.gradient_accumulation]
             optimizer.zero_grad(set_to_none=True)
             loss_total = 0.0
-            for batch in group:
-                with accelerator.autocast():
-                    loss = loss_fn(model, batch) / len(group)
-                accelerator.backward(loss)
+            for k, batch in enumerate(group):
+                # Gradients are averaged across processes once, on the last batch of the group.
+                with accelerator.no_sync(model) if k < len(group) - 1 else contextlib.nullcontext():
+                    with accelerator.autocast():
+                        loss = loss_fn(model, batch) / len(group)
+                    accelerator.backward(loss)
                 loss_total += loss.item()
             accelerator.clip_grad_norm_(model.parameters(), args.max_grad_norm)
             optimizer.step()

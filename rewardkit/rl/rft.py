@@ -7,26 +7,20 @@ GRPO does, keeps those whose reward reaches ``rft_threshold`` (or the best of ea
 
 from __future__ import annotations
 
-import random
+import contextlib
 import time
-from pathlib import Path
 
 import torch
 from tqdm import tqdm
 
 from rewardkit.rl.config import TrainConfig
-from rewardkit.rl.data import load_run_prompts
-from rewardkit.rl.evaluate import accuracy
-from rewardkit.rl.grpo import RunResult, sample_groups
-from rewardkit.rl.metrics import MetricsWriter, plot_metrics
-from rewardkit.rl.rewards import RewardComputer
+from rewardkit.rl.grpo import sample_groups
 from rewardkit.rl.runtime import (
-    load_policy,
-    make_accelerator,
-    make_optimizer,
-    save_checkpoint,
-    seed_everything,
+    gather_columns,
+    max_over_processes,
+    sum_over_processes,
 )
+from rewardkit.rl.session import RunResult, Session
 from rewardkit.rl.sft import sft_batch, sft_loss
 
 
@@ -40,58 +34,56 @@ def select_for_rft(rewards: torch.Tensor, group_size: int, threshold: float | No
     return [i for i, value in enumerate(rewards.tolist()) if value == value and value >= (threshold or 0.0)]
 
 
-def train_rft(config: TrainConfig, progress: bool = True) -> RunResult:
-    output = Path(config.output_dir)
-    output.mkdir(parents=True, exist_ok=True)
-    seed_everything(config.seed)
-    accelerator = make_accelerator(config)
-    rewards = RewardComputer(config.rewards, config.grader_workers, config.grader_timeout_s)
-    tokenizer, model = load_policy(config)
-    prompts, eval_items = load_run_prompts(config, tokenizer)
-    optimizer, scheduler = make_optimizer(config, model)
-    model, optimizer = accelerator.prepare(model, optimizer)
-    policy = accelerator.unwrap_model(model)
-    rng = random.Random(config.seed * 1000 + accelerator.process_index)
-    writer = MetricsWriter(output, config.tensorboard)
-    first_grader = config.rewards[0].grader
-    before = accuracy(policy, tokenizer, eval_items, first_grader, config.max_new_tokens) if eval_items else None
-    writer.write(0, {"accuracy": before} if before is not None else {})
+def train_rft(config: TrainConfig, resume: bool = False, progress: bool = True) -> RunResult:
+    """Run RFT as configured; with ``resume``, continue from the latest checkpoint in output_dir."""
+    run = Session.start(config, resume)
+    accelerator, model, tokenizer = run.accelerator, run.model, run.tokenizer
     n_prompts = config.rollout_batch_size // config.num_generations
-    for step in tqdm(range(config.max_steps), desc="rft", disable=not progress, dynamic_ncols=True):
+    for step in tqdm(range(run.start_step, config.max_steps), initial=run.start_step, total=config.max_steps,
+                     desc="rft", disable=not progress or not run.main, dynamic_ncols=True):
         t0 = time.perf_counter()
-        rollouts, total, _, errors = sample_groups(policy, tokenizer, prompts.items, rewards, config, n_prompts, rng)
+        rollouts, total, _, errors = sample_groups(run.policy, tokenizer, run.prompts.items, run.rewards, config,
+                                                   n_prompts, run.rng)
         keep = select_for_rft(total, config.num_generations, config.rft_threshold, config.rft_best_of_group)
-        loss_value = None
-        if keep:
-            texts = [rollouts.texts[i] for i in keep]
-            prompt_texts = tokenizer.batch_decode(rollouts.prompt_ids[keep], skip_special_tokens=True)
+        texts = [rollouts.texts[i] for i in keep]
+        prompt_texts = tokenizer.batch_decode(rollouts.prompt_ids[keep], skip_special_tokens=True) if keep else []
+        starts = range(0, len(keep), config.micro_batch_size)
+        # Processes keep different numbers of completions but must run the same number of
+        # backward passes (each takes part in the gradient all-reduce): a process with fewer
+        # micro-batches runs extra ones weighted 0. Every kept completion weighs the same.
+        [kept_everywhere] = sum_over_processes(accelerator, [len(keep)])
+        [most_micro] = max_over_processes(accelerator, [len(starts)])
+        loss_value = 0.0
+        if kept_everywhere:
             model.train()
-            optimizer.zero_grad(set_to_none=True)
-            for start in range(0, len(keep), config.micro_batch_size):
-                batch = sft_batch(tokenizer, prompt_texts[start:start + config.micro_batch_size],
-                                  texts[start:start + config.micro_batch_size], accelerator.device)
-                with accelerator.autocast():
-                    loss = sft_loss(model, batch) * len(batch["input_ids"]) / len(keep)
-                accelerator.backward(loss)
-                loss_value = (loss_value or 0.0) + loss.item()
+            run.optimizer.zero_grad(set_to_none=True)
+            for k in range(int(most_micro)):
+                if k < len(starts):
+                    lo = starts[k]
+                    batch = sft_batch(tokenizer, prompt_texts[lo:lo + config.micro_batch_size],
+                                      texts[lo:lo + config.micro_batch_size], accelerator.device)
+                    weight = len(batch["input_ids"]) * accelerator.num_processes / kept_everywhere
+                else:  # any completion, weighted 0
+                    batch, weight = sft_batch(tokenizer, [""], rollouts.texts[:1], accelerator.device), 0.0
+                with accelerator.no_sync(model) if k < most_micro - 1 else contextlib.nullcontext():
+                    with accelerator.autocast():
+                        loss = sft_loss(model, batch) * weight
+                    accelerator.backward(loss)
+                loss_value += loss.item() / accelerator.num_processes
             accelerator.clip_grad_norm_(model.parameters(), config.max_grad_norm)
-            optimizer.step()
-        scheduler.step()
-        valid = total[~torch.isnan(total)]
-        metrics = {"reward_mean": float(valid.mean()) if valid.numel() else None, "kept_fraction": len(keep) / len(total),
-                   "loss": loss_value, "grader_errors": sum(errors.values()),
-                   "completion_length_mean": float(rollouts.lengths.float().mean()),
+            run.optimizer.step()
+        run.scheduler.step()
+        columns = gather_columns(accelerator, {"total": total, "length": rollouts.lengths})
+        loss_sum, n_errors = sum_over_processes(accelerator, [loss_value, sum(errors.values())])
+        valid = columns["total"][~torch.isnan(columns["total"])]
+        metrics = {"reward_mean": float(valid.mean()) if valid.numel() else None,
+                   "kept_fraction": kept_everywhere / len(columns["total"]),
+                   "loss": loss_sum if kept_everywhere else None, "grader_errors": int(n_errors),
+                   "completion_length_mean": float(columns["length"].mean()), "rollouts": len(columns["total"]),
                    "step_seconds": time.perf_counter() - t0}
-        if eval_items and config.eval_every and (step + 1) % config.eval_every == 0 and step + 1 < config.max_steps:
-            metrics["accuracy"] = accuracy(policy, tokenizer, eval_items, first_grader, config.max_new_tokens)
-        writer.write(step + 1, metrics)
-    after = accuracy(policy, tokenizer, eval_items, first_grader, config.max_new_tokens) if eval_items else None
-    writer.write(config.max_steps, {"accuracy": after} if after is not None else {})
-    writer.close()
-    final = save_checkpoint(output / "final", policy, tokenizer, optimizer, scheduler, config.max_steps, config)
-    try:
-        plot = plot_metrics(writer.path, output / "curves.png")
-    except ImportError:
-        plot = None
-    rewards.close()
-    return RunResult(config.max_steps, before, after, writer.path, plot, final)
+        done = step + 1
+        if config.eval_every and done % config.eval_every == 0 and done < config.max_steps and run.eval_items:
+            metrics["accuracy"] = run.evaluate()
+        run.log(done, metrics)
+        run.maybe_save(done)
+    return run.finish()

@@ -20,6 +20,50 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+# -- data-parallel helpers: every process calls them (they are collectives), each returns the
+#    same result everywhere; with one process they cost nothing.
+
+def gather_columns(accelerator, columns: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Per-rollout columns ([B] each, same B in every process) from all processes: [B * processes] each."""
+    names = list(columns)
+    stacked = torch.stack([columns[n].float() for n in names], dim=1).to(accelerator.device)  # [B, C]
+    gathered = accelerator.gather(stacked).cpu()  # [B * processes, C]
+    return {name: gathered[:, i] for i, name in enumerate(names)}
+
+
+def sum_over_processes(accelerator, values: list[float]) -> list[float]:
+    """Element-wise sums of ``values`` over all processes."""
+    return _over_processes(accelerator, values).sum(dim=0).tolist()
+
+
+def max_over_processes(accelerator, values: list[float]) -> list[float]:
+    """Element-wise maxima of ``values`` over all processes."""
+    return _over_processes(accelerator, values).max(dim=0).values.tolist()
+
+
+def _over_processes(accelerator, values: list[float]) -> torch.Tensor:
+    local = torch.tensor([values], dtype=torch.float64, device=accelerator.device)  # [1, K]
+    return accelerator.gather(local).cpu()  # [processes, K]
+
+
+def rank_states(accelerator, data_rng: random.Random) -> list[dict[str, Any]]:
+    """Every process's data-sampling and torch RNG states, by rank, for a checkpoint."""
+    from accelerate.utils import gather_object
+
+    mine = {"data_rng": data_rng.getstate(), "torch_rng": torch.get_rng_state()}
+    return gather_object([mine]) if accelerator.num_processes > 1 else [mine]
+
+
+def restore_rank_state(accelerator, extra: dict[str, Any], data_rng: random.Random) -> None:
+    """Put this process's RNG states back from a checkpoint written with the same number of processes."""
+    states = extra.get("rank_states") or []
+    if len(states) == accelerator.num_processes:
+        data_rng.setstate(states[accelerator.process_index]["data_rng"])
+        torch.set_rng_state(states[accelerator.process_index]["torch_rng"])
+    elif states:
+        print(f"resuming {len(states)} processes' run on {accelerator.num_processes}: sampling RNGs start afresh")
+
+
 def make_accelerator(config: TrainConfig):
     """An ``accelerate.Accelerator``: data-parallel under ``accelerate launch``, CUDA + bf16 when present."""
     from accelerate import Accelerator

@@ -44,14 +44,15 @@ def test_rft_raises_held_out_accuracy(warm, tmp_path):
     assert result.accuracy_after > result.accuracy_before + 0.10, (result.accuracy_before, result.accuracy_after)
 
 
-def test_resume_continues_bit_for_bit(warm, tmp_path):
+@pytest.mark.parametrize("train", [train_grpo, train_rft])
+def test_resume_continues_bit_for_bit(warm, tmp_path, train):
     config = {**warm, "eval_prompts": None, "max_steps": 4, "save_every": 2}
-    full = train_grpo(load_config({**config, "output_dir": str(tmp_path / "full")}), progress=False)
+    full = train(load_config({**config, "output_dir": str(tmp_path / "full")}), progress=False)
     resumed_dir = tmp_path / "resumed"
     resumed_dir.mkdir()
     shutil.copytree(tmp_path / "full" / "checkpoint-2", resumed_dir / "checkpoint-2")
     shutil.copy(tmp_path / "full" / "metrics.jsonl", resumed_dir / "metrics.jsonl")
-    resumed = train_grpo(load_config({**config, "output_dir": str(resumed_dir)}), resume=True, progress=False)
+    resumed = train(load_config({**config, "output_dir": str(resumed_dir)}), resume=True, progress=False)
     from safetensors.torch import load_file
 
     a = load_file(full.final_dir / "model.safetensors")
@@ -75,6 +76,7 @@ def test_every_objective_option_runs(warm, tmp_path):
     assert step["kl"] is not None and step["kl"] >= 0
     assert "reward/acc_mean" in step and "reward/format_mean" in step
     assert 0 <= step["dynamic_sampling_dropped"] <= 1
+    assert step["rollouts"] == warm["rollout_batch_size"]  # refilled, or completed with zero-variance groups
     assert list((tmp_path / "opts" / "tensorboard").glob("events.out.tfevents.*"))
 
 

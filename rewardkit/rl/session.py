@@ -1,0 +1,139 @@
+"""What a GRPO run and an RFT run share: setting up (or resuming) a run, evaluating, checkpointing,
+and finishing it. Every method is called in every process; only the main one writes files."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rewardkit.rl.config import TrainConfig
+from rewardkit.rl.data import Prompts, load_run_prompts
+from rewardkit.rl.evaluate import accuracy
+from rewardkit.rl.metrics import MetricsWriter, plot_metrics, truncate_metrics
+from rewardkit.rl.rewards import RewardComputer
+from rewardkit.rl.runtime import (
+    latest_checkpoint,
+    load_policy,
+    make_accelerator,
+    make_optimizer,
+    rank_states,
+    restore_rank_state,
+    restore_trainer_state,
+    save_checkpoint,
+    seed_everything,
+)
+
+
+@dataclass
+class RunResult:
+    """What a run reports when it ends."""
+
+    steps: int
+    accuracy_before: float | None
+    accuracy_after: float | None
+    metrics_path: Path
+    plot_path: Path | None
+    final_dir: Path
+    main_process: bool = True  # False in the other processes of a data-parallel run
+
+
+@dataclass
+class Session:
+    """A run's moving parts. ``model`` is the one to train (wrapped for data parallelism),
+    ``policy`` the same weights unwrapped, for generation and log-probs without gradients."""
+
+    config: TrainConfig
+    output: Path
+    accelerator: Any
+    rewards: RewardComputer
+    tokenizer: Any
+    model: Any
+    policy: Any
+    optimizer: Any
+    scheduler: Any
+    prompts: Prompts
+    eval_items: list[tuple[str, object]]
+    rng: random.Random  # picks this process's prompts
+    start_step: int
+    writer: MetricsWriter | None
+    accuracy_before: float | None
+
+    @classmethod
+    def start(cls, config: TrainConfig, resume: bool = False) -> Session:
+        """Everything set up; with ``resume``, weights, optimizer, schedule and RNGs from the
+        latest checkpoint in output_dir (metrics past it are dropped and written again)."""
+        output = Path(config.output_dir)
+        output.mkdir(parents=True, exist_ok=True)
+        checkpoint = latest_checkpoint(output) if resume else None
+        accelerator = make_accelerator(config)
+        seed_everything(config.seed + accelerator.process_index)  # each process samples differently
+        # Reward workers first: while the process has one thread they can be forked (fast, no re-import).
+        rewards = RewardComputer(config.rewards, config.grader_workers, config.grader_timeout_s)
+        tokenizer, model = load_policy(config, str(checkpoint) if checkpoint else None)
+        prompts, eval_items = load_run_prompts(config, tokenizer)
+        optimizer, scheduler = make_optimizer(config, model)
+        start_step, extra = 0, {}
+        if checkpoint is not None:
+            start_step, extra = restore_trainer_state(checkpoint, optimizer, scheduler)
+        model, optimizer = accelerator.prepare(model, optimizer)
+        rng = random.Random(config.seed * 1000 + accelerator.process_index)
+        restore_rank_state(accelerator, extra, rng)
+        writer = None
+        if accelerator.is_main_process:
+            if checkpoint is not None:
+                truncate_metrics(output / "metrics.jsonl", start_step)
+            writer = MetricsWriter(output, config.tensorboard, append=checkpoint is not None)
+            if prompts.skipped_too_long or prompts.skipped_invalid:
+                print(f"skipped prompts: {prompts.skipped_too_long} longer than {config.max_prompt_tokens} tokens, "
+                      f"{prompts.skipped_invalid} without a prompt")
+        session = cls(config, output, accelerator, rewards, tokenizer, model, accelerator.unwrap_model(model),
+                      optimizer, scheduler, prompts, eval_items, rng, start_step, writer, extra.get("accuracy_before"))
+        if eval_items and session.accuracy_before is None:
+            session.accuracy_before = session.evaluate()
+            session.log(start_step, {"accuracy": session.accuracy_before})
+        return session
+
+    @property
+    def main(self) -> bool:
+        return self.accelerator.is_main_process
+
+    def evaluate(self) -> float | None:
+        """Greedy held-out accuracy under the first reward's grader (None without eval_prompts)."""
+        if not self.eval_items:
+            return None
+        return accuracy(self.policy, self.tokenizer, self.eval_items, self.config.rewards[0].grader,
+                        self.config.max_new_tokens, accelerator=self.accelerator)
+
+    def log(self, step: int, metrics: dict[str, Any]) -> None:
+        if self.writer:
+            self.writer.write(step, metrics)
+
+    def save(self, directory: Path, step: int) -> None:
+        """A checkpoint with every process's RNG states (collective), written by the main process."""
+        states = rank_states(self.accelerator, self.rng)
+        if self.main:
+            save_checkpoint(directory, self.policy, self.tokenizer, self.optimizer, self.scheduler, step,
+                            self.config, {"rank_states": states, "accuracy_before": self.accuracy_before})
+
+    def maybe_save(self, step: int) -> None:
+        """A ``checkpoint-<step>`` every ``save_every`` steps (the last step saves ``final`` instead)."""
+        if self.config.save_every and step % self.config.save_every == 0 and step < self.config.max_steps:
+            self.save(self.output / f"checkpoint-{step}", step)
+
+    def finish(self) -> RunResult:
+        """Final accuracy, the ``final`` checkpoint, the curves; the reward workers stop."""
+        accuracy_after = self.evaluate()
+        final, plot = self.output / "final", None
+        self.log(self.config.max_steps, {"accuracy": accuracy_after} if accuracy_after is not None else {})
+        self.save(final, self.config.max_steps)
+        if self.writer:
+            self.writer.close()
+            try:
+                plot = plot_metrics(self.writer.path, self.output / "curves.png")
+            except ImportError:
+                plot = None
+        self.rewards.close()
+        return RunResult(self.config.max_steps, self.accuracy_before, accuracy_after, self.output / "metrics.jsonl",
+                         plot, final, self.main)
