@@ -84,8 +84,9 @@ def load_policy(config: TrainConfig, path: str | None = None):
         tokenizer.pad_token = tokenizer.eos_token
     # fp32 master weights on the CPU; accelerate moves them (and runs bf16 autocast on CUDA).
     model = load_pretrained(AutoModelForCausalLM, path or config.model, "cpu", torch.float32)
-    if config.gradient_checkpointing:
-        model.gradient_checkpointing_enable()
+    if config.gradient_checkpointing:  # renamed in transformers 5
+        enable = getattr(model, "activation_checkpointing_enable", None) or model.gradient_checkpointing_enable
+        enable()
     return tokenizer, model
 
 
