@@ -50,14 +50,13 @@ def train_loop(model, items: list, args: TrainArgs, loss_fn: Callable[[Any, list
                evaluate: Callable[[Any], dict[str, float]] | None, save: Callable[[Path], None],
                best_key: str | None = None, resume: bool = False, progress: bool = True) -> dict[str, Any]:
     """Train ``model`` on ``items`` with ``loss_fn(model, batch_items)``; returns the final metrics."""
-    from accelerate import Accelerator
+    from rewardkit.devices import make_accelerator
 
     output = Path(args.output_dir)
     output.mkdir(parents=True, exist_ok=True)
     # Data-parallel under `accelerate launch` (each process takes every world_size-th example);
     # CUDA with bf16 when present, CPU otherwise.
-    cuda = torch.cuda.is_available()
-    accelerator = Accelerator(cpu=not cuda, mixed_precision="bf16" if cuda else "no")
+    accelerator = make_accelerator()
     # Every process takes every n-th example, the list wrapped round to a multiple of n first so
     # that all take the same number of steps (each backward pass is a collective).
     items = (items + items[: -len(items) % accelerator.num_processes])[accelerator.process_index:: accelerator.num_processes]

@@ -171,9 +171,10 @@ def train_grpo(config: TrainConfig, resume: bool = False, progress: bool = True)
         columns = gather_columns(accelerator, {
             "total": total, "length": rollouts.lengths, "truncated": rollouts.truncated,
             **{name: torch.tensor([math.nan if v is None else v for v in values]) for name, values in by_reward.items()}})
-        means = [stats[k] / config.num_iterations for k in _PER_ITERATION]
-        summed = sum_over_processes(accelerator, [*means, stats["kl"], groups_dropped, groups_seen, sum(errors.values())])
-        per_process = [value / accelerator.num_processes for value in summed]
+        # loss, KL, entropy, clip fractions: per update, averaged over iterations and processes
+        sums = sum_over_processes(accelerator, [stats[k] / config.num_iterations for k in _PER_ITERATION])
+        averaged = {k: v / accelerator.num_processes for k, v in zip(_PER_ITERATION, sums)}
+        dropped, seen, n_errors = sum_over_processes(accelerator, [groups_dropped, groups_seen, sum(errors.values())])
         valid = columns["total"][~torch.isnan(columns["total"])]
         lengths = columns["length"]
         metrics = {
@@ -181,14 +182,14 @@ def train_grpo(config: TrainConfig, resume: bool = False, progress: bool = True)
             "reward_std": float(valid.std()) if valid.numel() > 1 else None,
             **{f"reward/{n}_mean": _nanmean(columns[n]) for n in by_reward},
             "zero_variance_groups": float(zero_variance_groups(columns["total"], config.num_generations).float().mean()),
-            "dynamic_sampling_dropped": summed[-3] / summed[-2] if config.dynamic_sampling else 0.0,
-            "kl": per_process[len(means)] if reference is not None else None,
-            **dict(zip(_PER_ITERATION, per_process)),
+            "dynamic_sampling_dropped": dropped / seen if config.dynamic_sampling else 0.0,
+            **averaged,
+            "kl": averaged["kl"] if reference is not None else None,
             "grad_norm": float(grad_norm),
             "completion_length_mean": float(lengths.mean()),
             "completion_length_max": float(lengths.max()),
             "truncated_fraction": float(columns["truncated"].mean()),
-            "grader_errors": int(summed[-1]),
+            "grader_errors": int(n_errors),
             "rollouts": int(lengths.numel()),
             "tokens_per_second": float(lengths.sum()) / seconds,
             "step_seconds": seconds,
@@ -203,7 +204,7 @@ def train_grpo(config: TrainConfig, resume: bool = False, progress: bool = True)
     return run.finish()
 
 
-_PER_ITERATION = ("loss", "entropy", "clip_fraction", "clip_high_fraction", "dual_clip_fraction")
+_PER_ITERATION = ("loss", "kl", "entropy", "clip_fraction", "clip_high_fraction", "dual_clip_fraction")
 
 
 def _nanmean(values: torch.Tensor) -> float | None:

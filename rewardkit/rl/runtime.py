@@ -65,14 +65,10 @@ def restore_rank_state(accelerator, extra: dict[str, Any], data_rng: random.Rand
 
 
 def make_accelerator(config: TrainConfig):
-    """An ``accelerate.Accelerator``: data-parallel under ``accelerate launch``, CUDA + bf16 when present."""
-    from accelerate import Accelerator
+    """The run's accelerator: data-parallel under `accelerate launch`, CUDA + bf16 when present."""
+    from rewardkit.devices import make_accelerator as accelerator_for
 
-    cuda = torch.cuda.is_available() and config.device != "cpu"
-    if config.device == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("device: cuda was asked for, but CUDA is not available")
-    bf16 = config.bf16 if config.bf16 is not None else cuda
-    return Accelerator(cpu=not cuda, mixed_precision="bf16" if bf16 else "no")
+    return accelerator_for(config.device, config.bf16)
 
 
 def load_policy(config: TrainConfig, path: str | None = None):

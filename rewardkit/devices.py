@@ -1,0 +1,23 @@
+"""Where training runs: one ``accelerate.Accelerator`` per run, CUDA + bf16 when present, CPU otherwise.
+
+Under ``accelerate launch`` (or torchrun) the same accelerator is data-parallel.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+
+def make_accelerator(device: Literal["auto", "cpu", "cuda"] = "auto", bf16: bool | None = None):
+    """An ``Accelerator`` on CUDA when present (unless ``device`` is cpu), bf16 by default there."""
+    import torch
+    from accelerate import Accelerator
+    from accelerate.state import AcceleratorState
+
+    if device == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("device: cuda was asked for, but CUDA is not available")
+    cuda = torch.cuda.is_available() and device != "cpu"
+    # accelerate keeps its settings process-wide: a second run in the same process (a notebook,
+    # the tests) may ask for another precision. The process group, if any, is kept.
+    AcceleratorState._reset_state(reset_partial_state=False)
+    return Accelerator(cpu=not cuda, mixed_precision="bf16" if (cuda if bf16 is None else bf16) else "no")
