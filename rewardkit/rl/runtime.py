@@ -1,4 +1,4 @@
-"""Where and how the models run: device, precision, accelerate, seeds, checkpoints."""
+"""How the policy runs: loading, seeds, the data-parallel collectives, optimizer and checkpoints."""
 
 from __future__ import annotations
 
@@ -62,13 +62,6 @@ def restore_rank_state(accelerator, extra: dict[str, Any], data_rng: random.Rand
         torch.set_rng_state(states[accelerator.process_index]["torch_rng"])
     elif states:
         print(f"resuming {len(states)} processes' run on {accelerator.num_processes}: sampling RNGs start afresh")
-
-
-def make_accelerator(config: TrainConfig):
-    """The run's accelerator: data-parallel under `accelerate launch`, CUDA + bf16 when present."""
-    from rewardkit.devices import make_accelerator as accelerator_for
-
-    return accelerator_for(config.device, config.bf16)
 
 
 def load_policy(config: TrainConfig, path: str | None = None):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rewardkit.devices import make_accelerator
 from rewardkit.rl.config import TrainConfig
 from rewardkit.rl.data import Prompts, load_run_prompts
 from rewardkit.rl.evaluate import accuracy
@@ -16,7 +17,6 @@ from rewardkit.rl.rewards import RewardComputer
 from rewardkit.rl.runtime import (
     latest_checkpoint,
     load_policy,
-    make_accelerator,
     make_optimizer,
     rank_states,
     restore_rank_state,
@@ -67,7 +67,7 @@ class Session:
         output = Path(config.output_dir)
         output.mkdir(parents=True, exist_ok=True)
         checkpoint = latest_checkpoint(output) if resume else None
-        accelerator = make_accelerator(config)
+        accelerator = make_accelerator(config.device, config.bf16)
         seed_everything(config.seed + accelerator.process_index)  # each process samples differently
         # Reward workers first: while the process has one thread they can be forked (fast, no re-import).
         rewards = RewardComputer(config.rewards, config.grader_workers, config.grader_timeout_s)
