@@ -5,6 +5,7 @@ Under ``accelerate launch`` (or torchrun) the same accelerator is data-parallel.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Literal
 
 
@@ -21,3 +22,9 @@ def make_accelerator(device: Literal["auto", "cpu", "cuda"] = "auto", bf16: bool
     # the tests) may ask for another precision. The process group, if any, is kept.
     AcceleratorState._reset_state(reset_partial_state=False)
     return Accelerator(cpu=not cuda, mixed_precision="bf16" if (cuda if bf16 is None else bf16) else "no")
+
+
+def sync_on_last(accelerator, model, index: int, count: int):
+    """The context for backward pass ``index`` of ``count`` accumulated ones: gradients are
+    averaged across processes once, on the last; the others accumulate locally (``no_sync``)."""
+    return accelerator.no_sync(model) if index < count - 1 else contextlib.nullcontext()

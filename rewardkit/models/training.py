@@ -3,7 +3,6 @@ evaluation every N steps, best and last checkpoints, resume, progress bar, JSONL
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import random
@@ -50,13 +49,11 @@ def train_loop(model, items: list, args: TrainArgs, loss_fn: Callable[[Any, list
                evaluate: Callable[[Any], dict[str, float]] | None, save: Callable[[Path], None],
                best_key: str | None = None, resume: bool = False, progress: bool = True) -> dict[str, Any]:
     """Train ``model`` on ``items`` with ``loss_fn(model, batch_items)``; returns the final metrics."""
-    from rewardkit.devices import make_accelerator
+    from rewardkit.devices import make_accelerator, sync_on_last
 
     output = Path(args.output_dir)
     output.mkdir(parents=True, exist_ok=True)
-    # Data-parallel under `accelerate launch` (each process takes every world_size-th example);
-    # CUDA with bf16 when present, CPU otherwise.
-    accelerator = make_accelerator()
+    accelerator = make_accelerator()  # CUDA + bf16 when present; data-parallel under `accelerate launch`
     # Every process takes every n-th example, the list wrapped round to a multiple of n first so
     # that all take the same number of steps (each backward pass is a collective).
     items = (items + items[: -len(items) % accelerator.num_processes])[accelerator.process_index:: accelerator.num_processes]
@@ -90,8 +87,7 @@ def train_loop(model, items: list, args: TrainArgs, loss_fn: Callable[[Any, list
             optimizer.zero_grad(set_to_none=True)
             loss_total = 0.0
             for k, batch in enumerate(group):
-                # Gradients are averaged across processes once, on the last batch of the group.
-                with accelerator.no_sync(model) if k < len(group) - 1 else contextlib.nullcontext():
+                with sync_on_last(accelerator, model, k, len(group)):
                     with accelerator.autocast():
                         loss = loss_fn(model, batch) / len(group)
                     accelerator.backward(loss)

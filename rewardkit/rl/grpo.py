@@ -8,7 +8,6 @@ clipped policy-gradient updates over micro-batches -> metrics, evaluation, check
 
 from __future__ import annotations
 
-import contextlib
 import math
 import random
 import time
@@ -17,6 +16,7 @@ from collections import Counter
 import torch
 from tqdm import tqdm
 
+from rewardkit.devices import sync_on_last
 from rewardkit.rl.advantages import group_advantages, zero_variance_groups
 from rewardkit.rl.config import TrainConfig
 from rewardkit.rl.losses import aggregate, kl_estimate, overlong_penalty, policy_loss
@@ -144,8 +144,7 @@ def train_grpo(config: TrainConfig, resume: bool = False, progress: bool = True)
         for _ in range(config.num_iterations):
             optimizer.zero_grad(set_to_none=True)
             for k, s in enumerate(micro):
-                # Gradients are averaged across processes once, on the last micro-batch.
-                with accelerator.no_sync(model) if k < len(micro) - 1 else contextlib.nullcontext():
+                with sync_on_last(accelerator, model, k, len(micro)):
                     with accelerator.autocast():
                         logps, entropy = token_logprobs(model, *(t[s] for t in batch), with_entropy=True)
                     old = old_logps[k] if old_logps is not None else logps.detach()
@@ -158,11 +157,11 @@ def train_grpo(config: TrainConfig, resume: bool = False, progress: bool = True)
                         loss = loss + config.beta * kl
                         stats["kl"] += kl.item() / len(micro)
                     accelerator.backward(loss / len(micro))
-                    stats["loss"] += loss.item() / len(micro)
-                    stats["entropy"] += (entropy * loss_mask[s]).sum().item() / loss_mask[s].sum().clamp(min=1).item() / len(micro)
-                    stats["clip_fraction"] += (loss_stats.clip_low_fraction + loss_stats.clip_high_fraction) / len(micro)
-                    stats["clip_high_fraction"] += loss_stats.clip_high_fraction / len(micro)
-                    stats["dual_clip_fraction"] += loss_stats.dual_clip_fraction / len(micro)
+                stats["loss"] += loss.item() / len(micro)
+                stats["entropy"] += (entropy * loss_mask[s]).sum().item() / loss_mask[s].sum().clamp(min=1).item() / len(micro)
+                stats["clip_fraction"] += (loss_stats.clip_low_fraction + loss_stats.clip_high_fraction) / len(micro)
+                stats["clip_high_fraction"] += loss_stats.clip_high_fraction / len(micro)
+                stats["dual_clip_fraction"] += loss_stats.dual_clip_fraction / len(micro)
             grad_norm = accelerator.clip_grad_norm_(model.parameters(), config.max_grad_norm)
             optimizer.step()
         run.scheduler.step()
@@ -178,9 +177,9 @@ def train_grpo(config: TrainConfig, resume: bool = False, progress: bool = True)
         valid = columns["total"][~torch.isnan(columns["total"])]
         lengths = columns["length"]
         metrics = {
-            "reward_mean": float(valid.mean()) if valid.numel() else None,
+            "reward_mean": nanmean(columns["total"]),
             "reward_std": float(valid.std()) if valid.numel() > 1 else None,
-            **{f"reward/{n}_mean": _nanmean(columns[n]) for n in by_reward},
+            **{f"reward/{n}_mean": nanmean(columns[n]) for n in by_reward},
             "zero_variance_groups": float(zero_variance_groups(columns["total"], config.num_generations).float().mean()),
             "dynamic_sampling_dropped": dropped / seen if config.dynamic_sampling else 0.0,
             **averaged,
@@ -207,6 +206,7 @@ def train_grpo(config: TrainConfig, resume: bool = False, progress: bool = True)
 _PER_ITERATION = ("loss", "kl", "entropy", "clip_fraction", "clip_high_fraction", "dual_clip_fraction")
 
 
-def _nanmean(values: torch.Tensor) -> float | None:
+def nanmean(values: torch.Tensor) -> float | None:
+    """Mean of the values that are not NaN (rewards that did not apply); None when there are none."""
     present = values[~torch.isnan(values)]
     return float(present.mean()) if present.numel() else None

@@ -7,14 +7,14 @@ GRPO does, keeps those whose reward reaches ``rft_threshold`` (or the best of ea
 
 from __future__ import annotations
 
-import contextlib
 import time
 
 import torch
 from tqdm import tqdm
 
+from rewardkit.devices import sync_on_last
 from rewardkit.rl.config import TrainConfig
-from rewardkit.rl.grpo import sample_groups
+from rewardkit.rl.grpo import nanmean, sample_groups
 from rewardkit.rl.runtime import (
     gather_columns,
     max_over_processes,
@@ -65,7 +65,7 @@ def train_rft(config: TrainConfig, resume: bool = False, progress: bool = True) 
                     weight = len(batch["input_ids"]) * accelerator.num_processes / kept_everywhere
                 else:  # any completion, weighted 0
                     batch, weight = sft_batch(tokenizer, [""], rollouts.texts[:1], accelerator.device), 0.0
-                with accelerator.no_sync(model) if k < most_micro - 1 else contextlib.nullcontext():
+                with sync_on_last(accelerator, model, k, most_micro):
                     with accelerator.autocast():
                         loss = sft_loss(model, batch) * weight
                     accelerator.backward(loss)
@@ -75,8 +75,7 @@ def train_rft(config: TrainConfig, resume: bool = False, progress: bool = True) 
         run.scheduler.step()
         columns = gather_columns(accelerator, {"total": total, "length": rollouts.lengths})
         loss_sum, n_errors = sum_over_processes(accelerator, [loss_value, sum(errors.values())])
-        valid = columns["total"][~torch.isnan(columns["total"])]
-        metrics = {"reward_mean": float(valid.mean()) if valid.numel() else None,
+        metrics = {"reward_mean": nanmean(columns["total"]),
                    "kept_fraction": kept_everywhere / len(columns["total"]),
                    "loss": loss_sum if kept_everywhere else None, "grader_errors": int(n_errors),
                    "completion_length_mean": float(columns["length"].mean()), "rollouts": len(columns["total"]),
