@@ -1,14 +1,15 @@
-"""rewardkit's GRPO vs. TRL's GRPOTrainer: seconds per step and peak memory, same everything, on CPU.
+"""rewardkit's GRPO vs. TRL's GRPOTrainer: seconds per step and peak memory, same everything.
 
     pip install -e ".[train,trl]"
-    python bench/grpo_vs_trl.py [--steps 20]
+    python bench/grpo_vs_trl.py [--steps 20] [--device cuda]
 
 Both train the same tiny warm-started model (rewardkit.rl.toy) on the same addition prompts with
 8 completions per prompt, 64 completions per step, 3 new tokens, sampling at temperature 1,
 AdamW at 3e-4, no KL term (beta 0), token-mean (DAPO) loss, and the same reward: rewardkit's
 ``math`` grader (TRL gets it through ``rewardkit.integrations.trl``). Each trainer runs in its
 own fresh process; the figures are the median step time after the first step, and the peak
-RSS of the training process.
+RSS of the training process. On CUDA both train in bf16 autocast, and the peak GPU memory that
+torch allocated is reported too.
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ from pathlib import Path
 CHILD = r'''
 import json, resource, sys, time
 from pathlib import Path
-kind, root, steps = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
+kind, root, steps, device = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+import torch
 from rewardkit.rl.toy import toy_config
-base = toy_config(root / "data", eval_prompts=None, max_steps=steps, output_dir=str(root / kind))
+base = toy_config(root / "data", eval_prompts=None, max_steps=steps, output_dir=str(root / kind), device=device)
 times = []
 if kind == "rewardkit":
     from rewardkit.rl.config import load_config
@@ -51,17 +53,19 @@ else:
 
     config = trl.GRPOConfig(output_dir=base["output_dir"], per_device_train_batch_size=64, num_generations=8,
                             max_completion_length=3, max_steps=steps, learning_rate=3e-4, beta=0.0,
-                            loss_type="dapo", temperature=1.0, report_to=[], logging_steps=1000, use_cpu=True,
-                            save_strategy="no", bf16=False, seed=0)
+                            loss_type="dapo", temperature=1.0, report_to=[], logging_steps=1000, use_cpu=device == "cpu",
+                            save_strategy="no", bf16=device == "cuda", seed=0)
     trainer = trl.GRPOTrainer(model=model, reward_funcs=reward_funcs("math"), args=config, train_dataset=data,
                               processing_class=tokenizer, callbacks=[Timer()])
     trainer.train()
-print(json.dumps({"times": times, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+gpu_mb = torch.cuda.max_memory_allocated() / 2**20 if device == "cuda" else None
+print(json.dumps({"times": times, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "gpu_mb": gpu_mb}))
 '''
 
 
-def run(kind: str, root: Path, steps: int) -> dict:
-    done = subprocess.run([sys.executable, "-c", CHILD, kind, str(root), str(steps)], capture_output=True, text=True)
+def run(kind: str, root: Path, steps: int, device: str) -> dict:
+    done = subprocess.run([sys.executable, "-c", CHILD, kind, str(root), str(steps), device], capture_output=True,
+                          text=True)
     if done.returncode != 0:
         raise SystemExit(f"{kind} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -70,16 +74,21 @@ def run(kind: str, root: Path, steps: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        results = {kind: run(kind, Path(tmp) / kind, args.steps) for kind in ("rewardkit", "trl")}
-    print(f"{args.steps} steps, 64 completions per step (8 per prompt), 3 new tokens, tiny Llama on CPU\n")
-    print(f"{'':<11}{'s/step (median)':>17}{'peak RSS MiB':>14}")
+        results = {kind: run(kind, Path(tmp) / kind, args.steps, args.device) for kind in ("rewardkit", "trl")}
+    cuda = args.device == "cuda"
+    where = "CUDA, bf16 autocast" if cuda else "CPU"
+    print(f"{args.steps} steps, 64 completions per step (8 per prompt), 3 new tokens, tiny Llama on {where}\n")
+    print(f"{'':<11}{'s/step (median)':>17}{'peak RSS MiB':>14}" + (f"{'peak GPU MiB':>14}" if cuda else ""))
     for kind, r in results.items():
-        print(f"{kind:<11}{statistics.median(r['times'][1:]):>17.4f}{r['peak_mb']:>14.1f}")
+        gpu = f"{r['gpu_mb']:>14.1f}" if cuda else ""
+        print(f"{kind:<11}{statistics.median(r['times'][1:]):>17.4f}{r['peak_mb']:>14.1f}{gpu}")
     rk, trl = results["rewardkit"], results["trl"]
+    memory = "gpu_mb" if cuda else "peak_mb"
     print(f"\nstep-time ratio rewardkit / TRL: {statistics.median(rk['times'][1:]) / statistics.median(trl['times'][1:]):.2f}"
-          f"   peak-memory ratio: {rk['peak_mb'] / trl['peak_mb']:.2f}")
+          f"   peak-memory ratio ({'GPU' if cuda else 'RSS'}): {rk[memory] / trl[memory]:.2f}")
 
 
 if __name__ == "__main__":

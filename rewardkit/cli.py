@@ -218,7 +218,9 @@ def schema(out_dir: Path) -> None:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("rewardkit-demo"),
               show_default=True, help="Where the demo writes its files.")
 @click.option("--no-train", is_flag=True, help="Only the scoring part (no torch needed).")
-def demo(quiet: bool, out_dir: Path, no_train: bool) -> None:
+@click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True,
+              help="Where the GRPO part trains (cuda: bf16); the tiny model needs no GPU.")
+def demo(quiet: bool, out_dir: Path, no_train: bool, device: str) -> None:
     """Score bundled data with a format + math reward, then train a tiny model with GRPO on additions."""
     from rewardkit.scoring import format_summary, score_dataset
 
@@ -241,7 +243,7 @@ def demo(quiet: bool, out_dir: Path, no_train: bool) -> None:
     from rewardkit.rl.toy import toy_config
 
     click.echo("\n== 2. GRPO on a toy task: a tiny model, warm-started on noisy additions, rewarded by `math`")
-    config = load_config(toy_config(out_dir / "grpo-toy", output_dir=str(out_dir / "grpo-toy" / "run")))
+    config = load_config(toy_config(out_dir / "grpo-toy", output_dir=str(out_dir / "grpo-toy" / "run"), device=device))
     result = train_grpo(config, progress=not quiet)
     click.echo(f"held-out accuracy before GRPO: {result.accuracy_before:.3f}")
     click.echo(f"held-out accuracy after  GRPO: {result.accuracy_after:.3f}  ({config.max_steps} steps)")

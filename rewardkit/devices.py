@@ -18,10 +18,17 @@ def make_accelerator(device: Literal["auto", "cpu", "cuda"] = "auto", bf16: bool
     if device == "cuda" and not torch.cuda.is_available():
         raise RuntimeError("device: cuda was asked for, but CUDA is not available")
     cuda = torch.cuda.is_available() and device != "cpu"
-    # accelerate keeps its settings process-wide: a second run in the same process (a notebook,
-    # the tests) may ask for another precision. The process group, if any, is kept.
-    AcceleratorState._reset_state(reset_partial_state=False)
+    # accelerate keeps its settings, the device among them, process-wide: a second run in the same
+    # process (a notebook, the tests) may ask for another device or precision. Under a launcher the
+    # process group and its device are kept.
+    AcceleratorState._reset_state(reset_partial_state=not _launched())
     return Accelerator(cpu=not cuda, mixed_precision="bf16" if (cuda if bf16 is None else bf16) else "no")
+
+
+def _launched() -> bool:
+    import torch.distributed as dist
+
+    return dist.is_available() and dist.is_initialized()
 
 
 def sync_on_last(accelerator, model, index: int, count: int):

@@ -1,6 +1,21 @@
+import importlib.util
+
 import pytest
 
 import rewardkit
+
+
+def _cuda() -> bool:
+    if importlib.util.find_spec("torch") is None:
+        return False
+    import torch
+
+    return torch.cuda.is_available()
+
+
+needs_cuda = pytest.mark.skipif(not _cuda(), reason="needs CUDA")
+# Parametrize a test with ``device`` to run it on the CPU and, where there is a GPU, on CUDA in bf16.
+DEVICES = ["cpu", pytest.param("cuda", marks=needs_cuda)]
 
 
 @pytest.fixture

@@ -43,6 +43,8 @@ class RewardModelConfig(GraderConfig):
     pass_threshold: float = Field(default=0.5, ge=0, le=1, description="A score at or above this passes.")
     batch_size: int = Field(default=32, gt=0, description="Texts per forward pass.")
     max_length: int = Field(default=1024, gt=0, description="Longer texts are truncated (counted in reason).")
+    device: str | None = Field(default=None, description="Where the model runs: cpu, cuda or cuda:N; default: "
+                               "CUDA (bf16) when present, else CPU.")
 
 
 class RewardModelGrader(Grader):
@@ -54,7 +56,7 @@ class RewardModelGrader(Grader):
     def grade_batch(self, samples: SampleBatch) -> Grades:
         from rewardkit.models.bradley_terry import render
 
-        rm = _load("reward_model", self.config.path, max_length=self.config.max_length)
+        rm = _load("reward_model", self.config.path, max_length=self.config.max_length, device=self.config.device)
         before = rm.truncated
         raw = rm.score([render(rm.tokenizer, s.prompt or "", s.response) for s in samples], self.config.batch_size)
         cut = rm.truncated - before
@@ -77,6 +79,8 @@ class PRMConfig(GraderConfig):
                                        "separator the model was trained with.")
     pass_threshold: float = Field(default=0.5, ge=0, le=1, description="A score at or above this passes.")
     max_length: int = Field(default=2048, gt=0, description="Longer texts are truncated.")
+    device: str | None = Field(default=None, description="Where the model runs: cpu, cuda or cuda:N; default: "
+                               "CUDA (bf16) when present, else CPU.")
 
 
 class PRMGrader(Grader):
@@ -88,7 +92,8 @@ class PRMGrader(Grader):
     def grade_batch(self, samples: SampleBatch) -> Grades:
         from rewardkit.models.prm import aggregate
 
-        prm = _load("prm", self.config.path, separator=self.config.step_separator, max_length=self.config.max_length)
+        prm = _load("prm", self.config.path, separator=self.config.step_separator, max_length=self.config.max_length,
+                    device=self.config.device)
         sep = prm.separator
         examples = [(s.prompt or "", [step for step in s.response.split(sep) if step.strip()] or [s.response])
                     for s in samples]

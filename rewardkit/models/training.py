@@ -33,6 +33,8 @@ class TrainArgs(BaseModel):
     eval_every: int = Field(default=0, ge=0, description="Evaluate every N steps (0: at the end only).")
     max_length: int = Field(default=512, gt=0, description="Longer sequences are truncated (and counted).")
     seed: int = Field(default=0, description="Seed of the shuffling and initialisation.")
+    device: Literal["auto", "cpu", "cuda"] = Field(default="auto", description="auto: CUDA when present.")
+    bf16: bool | None = Field(default=None, description="bf16 autocast; default: on with CUDA.")
 
 
 def schedule(args: TrainArgs, total: int) -> Callable[[int], float]:
@@ -53,7 +55,7 @@ def train_loop(model, items: list, args: TrainArgs, loss_fn: Callable[[Any, list
 
     output = Path(args.output_dir)
     output.mkdir(parents=True, exist_ok=True)
-    accelerator = make_accelerator()  # CUDA + bf16 when present; data-parallel under `accelerate launch`
+    accelerator = make_accelerator(args.device, args.bf16)  # data-parallel under `accelerate launch`
     # Every process takes every n-th example, the list wrapped round to a multiple of n first so
     # that all take the same number of steps (each backward pass is a collective).
     items = (items + items[: -len(items) % accelerator.num_processes])[accelerator.process_index:: accelerator.num_processes]

@@ -134,8 +134,8 @@ def train_grpo(config: TrainConfig, resume: bool = False, progress: bool = True)
         loss_mask, advantages = loss_mask.to(device), advantages.to(device)
         B = advantages.shape[0]
         micro = [slice(i, i + config.micro_batch_size) for i in range(0, B, config.micro_batch_size)]
-        # 3. old and reference log-probs (no gradient)
-        with torch.no_grad():
+        # 3. old and reference log-probs (no gradient), at the precision of the update's
+        with torch.no_grad(), accelerator.autocast():
             old_logps = ([token_logprobs(policy, *(t[s] for t in batch)) for s in micro]
                          if config.num_iterations > 1 else None)
             ref_logps = [token_logprobs(reference, *(t[s] for t in batch)) for s in micro] if reference else None

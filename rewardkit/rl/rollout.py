@@ -9,7 +9,7 @@ import torch
 
 @dataclass
 class Rollouts:
-    """A batch of completions, completions of one prompt adjacent."""
+    """A batch of completions, completions of one prompt adjacent (tensors on the CPU)."""
 
     prompt_ids: torch.Tensor  # [B, P] left-padded prompt tokens
     prompt_mask: torch.Tensor  # [B, P]
@@ -52,7 +52,9 @@ def generate(model, tokenizer, prompts: list[str], num_generations: int, max_new
     mask, truncated = completion_mask(completion_ids, tokenizer.eos_token_id)
     completion_ids = torch.where(mask.bool(), completion_ids, torch.full_like(completion_ids, tokenizer.pad_token_id))
     texts = tokenizer.batch_decode(completion_ids, skip_special_tokens=True)
-    return Rollouts(encoded["input_ids"], encoded["attention_mask"], completion_ids, mask, truncated, texts)
+    # Rollouts are kept on the CPU beside their rewards; the update moves each micro-batch to the device.
+    tensors = (encoded["input_ids"], encoded["attention_mask"], completion_ids, mask, truncated)
+    return Rollouts(*(t.cpu() for t in tensors), texts)
 
 
 def token_logprobs(model, prompt_ids: torch.Tensor, prompt_mask: torch.Tensor, completion_ids: torch.Tensor,

@@ -26,7 +26,7 @@ def seed_everything(seed: int) -> None:
 def gather_columns(accelerator, columns: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """Per-rollout columns ([B] each, same B in every process) from all processes: [B * processes] each."""
     names = list(columns)
-    stacked = torch.stack([columns[n].float() for n in names], dim=1).to(accelerator.device)  # [B, C]
+    stacked = torch.stack([columns[n].float().to(accelerator.device) for n in names], dim=1)  # [B, C]
     gathered = accelerator.gather(stacked).cpu()  # [B * processes, C]
     return {name: gathered[:, i] for i, name in enumerate(names)}
 

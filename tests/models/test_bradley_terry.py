@@ -13,6 +13,7 @@ from rewardkit.models.data import load_preferences  # noqa: E402
 from rewardkit.models.tiny import char_tokenizer, tiny_classifier  # noqa: E402
 from rewardkit.models.toy import addition_preferences as pairs  # noqa: E402
 from rewardkit.models.training import TrainArgs  # noqa: E402
+from tests.conftest import needs_cuda  # noqa: E402
 
 
 def write(path, rows):
@@ -20,16 +21,21 @@ def write(path, rows):
     return str(path)
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    root = tmp_path_factory.mktemp("bt")
+def train_toy(root, device):
+    """A tiny BT model trained on ``device`` to prefer right sums; (root, model, metrics, seconds)."""
     train, held_out = write(root / "train.jsonl", pairs(6000, 1)), write(root / "eval.jsonl", pairs(300, 2))
     tokenizer = char_tokenizer("0123456789+=")
     rm = RewardModel(tiny_classifier(tokenizer), tokenizer, max_length=16)
-    args = TrainArgs(output_dir=str(root / "run"), epochs=4, batch_size=32, learning_rate=2e-3, warmup_steps=10)
+    args = TrainArgs(output_dir=str(root / "run"), epochs=4, batch_size=32, learning_rate=2e-3, warmup_steps=10,
+                     device=device)
     start = time.monotonic()
     rm, metrics = train_bradley_terry(None, train, args, eval_path=held_out, model=rm, progress=False)
     return root, rm, metrics, time.monotonic() - start
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    return train_toy(tmp_path_factory.mktemp("bt"), "cpu")  # the CPU: exact save/load round trips
 
 
 def test_reaches_90_percent_held_out_pairwise_accuracy_within_a_minute(trained):
@@ -51,12 +57,29 @@ def test_save_load_round_trip_gives_identical_scores(trained):
 
 def test_as_a_grader_in_the_registry_and_in_combine(trained):
     root, _, _, _ = trained
-    spec = {"type": "reward_model", "path": str(root / "run" / "last"), "max_length": 16}
+    spec = {"type": "reward_model", "path": str(root / "run" / "last"), "max_length": 16, "device": "cpu"}
     grader = load_grader(spec)
     good, bad = grader.grade_batch([Sample(prompt="3+4=", response="7"), Sample(prompt="3+4=", response="9")])
     assert good.score > bad.score and 0 <= bad.score <= 1 and "raw" in good.parts
     combo = load_grader({"type": "combine", "graders": {"rm": spec, "fmt": {"type": "format", "pattern": r"\d+"}}})
     assert combo.grade(Sample(prompt="3+4=", response="7")).parts["rm"] == pytest.approx(good.score)
+
+
+@needs_cuda
+def test_trains_on_cuda_and_scores_in_bf16(tmp_path):
+    _, rm, metrics, _ = train_toy(tmp_path, "cuda")
+    assert metrics["pairwise_accuracy"] >= 0.90, metrics
+    assert next(rm.model.parameters()).device.type == "cuda"
+    rm.model.eval()
+    texts = ["3+4=7", "3+4=8", "9+9=18", "9+9=17"]
+    loaded = RewardModel.load(tmp_path / "run" / "last")  # default: CUDA, bf16 weights
+    assert loaded.model.device.type == "cuda" and loaded.model.dtype == torch.bfloat16
+    scores = loaded.score(texts)
+    assert scores == pytest.approx(rm.score(texts), abs=0.15) and scores[0] > scores[1] and scores[2] > scores[3]
+    grader = load_grader({"type": "reward_model", "path": str(tmp_path / "run" / "last"), "max_length": 16,
+                          "device": "cuda"})
+    good, bad = grader.grade_batch([Sample(prompt="3+4=", response="7"), Sample(prompt="3+4=", response="9")])
+    assert good.score > bad.score
 
 
 def test_bad_rows_are_reported_and_truncation_counted(tmp_path):

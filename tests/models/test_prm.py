@@ -13,6 +13,7 @@ from rewardkit.models.prm import ProcessRewardModel, train_prm  # noqa: E402
 from rewardkit.models.tiny import char_tokenizer, tiny_classifier  # noqa: E402
 from rewardkit.models.toy import addition_steps  # noqa: E402
 from rewardkit.models.training import TrainArgs  # noqa: E402
+from tests.conftest import DEVICES  # noqa: E402
 
 
 def make_prm(max_length=64):
@@ -36,14 +37,14 @@ def test_train_save_load_and_grade(tmp_path):
     rows += [{"prompt": f"{a}+1:", "completions": [f"{a}+1={a + 3}"], "labels": [False]} for a in range(8)]
     path = tmp_path / "steps.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    args = TrainArgs(output_dir=str(tmp_path / "prm"), epochs=3, batch_size=8, learning_rate=1e-3)
+    args = TrainArgs(output_dir=str(tmp_path / "prm"), epochs=3, batch_size=8, learning_rate=1e-3, device="cpu")
     prm, metrics = train_prm(None, str(path), args, eval_path=str(path), model=make_prm(), progress=False)
     assert {"step_accuracy", "first_error_accuracy"} <= set(metrics)
     prm.model.eval()
     before = prm.step_scores("2+1:", ["2+1=3", "3+1=4"])
     loaded = ProcessRewardModel.load(tmp_path / "prm" / "last", device="cpu")
     assert loaded.separator == "\n" and loaded.step_scores("2+1:", ["2+1=3", "3+1=4"]) == before
-    grader = load_grader({"type": "prm", "path": str(tmp_path / "prm" / "last"), "aggregate": "min"})
+    grader = load_grader({"type": "prm", "path": str(tmp_path / "prm" / "last"), "aggregate": "min", "device": "cpu"})
     grade = grader.grade(Sample(prompt="2+1:", response="2+1=3\n3+1=4\n"))
     assert grade.score == pytest.approx(min(before)) and set(grade.parts) == {"step_0", "step_1"}
 
@@ -101,14 +102,22 @@ def test_rm_cli_train_eval_score(tmp_path):
     assert scored[0]["reward"] is not None and scored[1]["error"] == "invalid_row"
 
 
-def test_finds_the_first_wrong_step_in_90_percent_of_held_out_cases(tmp_path):
+@pytest.mark.parametrize("device", DEVICES)
+def test_finds_the_first_wrong_step_in_90_percent_of_held_out_cases(tmp_path, device):
     rng = random.Random(0)
     for name, n in (("train", 4000), ("eval", 300)):
         (tmp_path / f"{name}.jsonl").write_text("".join(json.dumps(addition_steps(rng)) + "\n" for _ in range(n)))
-    args = TrainArgs(output_dir=str(tmp_path / "run"), epochs=8, batch_size=32, learning_rate=2e-3, warmup_steps=10)
+    args = TrainArgs(output_dir=str(tmp_path / "run"), epochs=8, batch_size=32, learning_rate=2e-3, warmup_steps=10,
+                     device=device)
     _, metrics = train_prm(None, str(tmp_path / "train.jsonl"), args, eval_path=str(tmp_path / "eval.jsonl"),
                            model=make_prm(), progress=False)
     assert metrics["first_error_accuracy"] >= 0.90, metrics
+    # Loaded for grading where it was trained (bf16 weights on CUDA): still tells a wrong step from a right one.
+    grader = load_grader({"type": "prm", "path": str(tmp_path / "run" / "last"), "aggregate": "min",
+                          "device": device})
+    right, wrong = grader.grade_batch([Sample(prompt="", response="2+1=3\n3+1=4\n"),
+                                       Sample(prompt="", response="2+1=3\n3+1=5\n")])
+    assert right.score > wrong.score, (right, wrong)
 
 
 def test_prm_cli_train_eval_score(tmp_path):

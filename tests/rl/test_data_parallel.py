@@ -1,11 +1,13 @@
 """The same commands, data-parallel: two CPU processes under `accelerate launch` (gloo).
 
-Each run is a real `accelerate launch --multi_gpu --num_processes 2` (on a machine without GPUs
-accelerate runs it on the CPU with gloo), bounded in time so that a collective one process
-skips (a hang) fails the test instead of stalling the suite.
+Each run is a real `accelerate launch --multi_gpu --num_processes 2` with the GPUs hidden, so that
+accelerate runs it on the CPU with gloo on any machine (on a one-GPU machine the two ranks would
+otherwise meet on one GPU, which NCCL refuses). Each is bounded in time so that a collective one
+process skips (a hang) fails the test instead of stalling the suite.
 """
 
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -29,7 +31,8 @@ def launch(*args: str, timeout: int = 240) -> str:
     command = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", str(PROCESSES),
                "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port",
                str(port), "-m", "rewardkit", *args]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
 

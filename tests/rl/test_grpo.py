@@ -14,6 +14,7 @@ from rewardkit.rl.data import load_prompts  # noqa: E402
 from rewardkit.rl.grpo import train_grpo  # noqa: E402
 from rewardkit.rl.rft import select_for_rft, train_rft  # noqa: E402
 from rewardkit.rl.toy import toy_config  # noqa: E402
+from tests.conftest import DEVICES  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -23,9 +24,10 @@ def warm(tmp_path_factory):
     return toy_config(root)
 
 
-def test_grpo_raises_held_out_accuracy_by_30_points(warm, tmp_path):
+@pytest.mark.parametrize("device", DEVICES)
+def test_grpo_raises_held_out_accuracy_by_30_points(warm, tmp_path, device):
     start = time.monotonic()
-    result = train_grpo(load_config({**warm, "output_dir": str(tmp_path / "run")}), progress=False)
+    result = train_grpo(load_config({**warm, "device": device, "output_dir": str(tmp_path / "run")}), progress=False)
     elapsed = time.monotonic() - start
     assert 0.0 < result.accuracy_before < 0.6, "the warm start must leave room to learn"
     assert result.accuracy_after - result.accuracy_before >= 0.30, (result.accuracy_before, result.accuracy_after)
@@ -39,8 +41,10 @@ def test_grpo_raises_held_out_accuracy_by_30_points(warm, tmp_path):
     assert json.loads((result.final_dir / "train_config.json").read_text())["num_generations"] == 8
 
 
-def test_rft_raises_held_out_accuracy(warm, tmp_path):
-    result = train_rft(load_config({**warm, "output_dir": str(tmp_path / "rft"), "max_steps": 40}), progress=False)
+@pytest.mark.parametrize("device", DEVICES)
+def test_rft_raises_held_out_accuracy(warm, tmp_path, device):
+    config = {**warm, "device": device, "output_dir": str(tmp_path / "rft"), "max_steps": 40}
+    result = train_rft(load_config(config), progress=False)
     assert result.accuracy_after > result.accuracy_before + 0.10, (result.accuracy_before, result.accuracy_after)
 
 
@@ -63,8 +67,9 @@ def test_resume_continues_bit_for_bit(warm, tmp_path, train):
     assert strip(lines(full.metrics_path)) == strip(lines(resumed.metrics_path))
 
 
-def test_every_objective_option_runs(warm, tmp_path):
-    options = {"eval_prompts": None, "max_steps": 2, "beta": 0.05, "tensorboard": True, "dynamic_sampling": True, "max_refills": 2,
+@pytest.mark.parametrize("device", DEVICES)
+def test_every_objective_option_runs(warm, tmp_path, device):
+    options = {"eval_prompts": None, "max_steps": 2, "device": device, "beta": 0.05, "tensorboard": True, "dynamic_sampling": True, "max_refills": 2,
                "overlong_buffer": 1, "mask_truncated": True, "dual_clip": 3.0, "importance_ratio": "sequence",
                "advantage": "dr_grpo", "loss_aggregation": "seq_mean_token_sum_norm", "num_iterations": 2,
                "epsilon_high": 0.28, "micro_batch_size": 16, "lr_schedule": "cosine", "warmup_steps": 1,
@@ -114,15 +119,31 @@ def test_cli_grpo_and_plot(warm, tmp_path):
     assert bad.exit_code != 0 and "num_generations" in bad.output
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("train", [train_grpo, train_rft])
-def test_bf16_autocast_with_gradient_checkpointing(warm, tmp_path, train):
-    # The mixed-precision path that CUDA takes, run here with CPU bf16 autocast.
+def test_bf16_autocast_with_gradient_checkpointing(warm, tmp_path, train, device):
+    # The mixed-precision path that CUDA takes, also run with CPU bf16 autocast.
     import math
 
-    config = {**warm, "eval_prompts": None, "max_steps": 2, "bf16": True, "gradient_checkpointing": True,
+    config = {**warm, "eval_prompts": None, "max_steps": 2, "bf16": True, "gradient_checkpointing": True, "device": device,
               "beta": 0.05, "output_dir": str(tmp_path / "bf16")}
     result = train(load_config(config), progress=False)
     steps = [json.loads(line) for line in result.metrics_path.read_text().splitlines() if "loss" in line]
     assert len(steps) == 2 and all(r["loss"] is None or math.isfinite(r["loss"]) for r in steps)
     if train is train_grpo:
         assert all(math.isfinite(r["kl"]) and math.isfinite(r["grad_norm"]) for r in steps)
+
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_old_and_reference_logprobs_share_the_training_precision(warm, tmp_path, device):
+    # With the policy unchanged (a negligible learning rate) the ratio is 1 and the KL to the
+    # reference 0 only if old, reference and new log-probs are all computed at the same (bf16) precision.
+    config = {**warm, "eval_prompts": None, "max_steps": 1, "bf16": True, "device": device, "beta": 0.1,
+              "num_iterations": 2, "epsilon_low": 1e-4, "epsilon_high": 1e-4, "learning_rate": 1e-30,
+              "micro_batch_size": 32, "output_dir": str(tmp_path / "precision")}
+    result = train_grpo(load_config(config), progress=False)
+    step = json.loads(result.metrics_path.read_text().splitlines()[0])
+    assert step["clip_fraction"] == 0.0 and abs(step["kl"]) < 1e-6, step
+    if device == "cuda":
+        assert torch.cuda.max_memory_allocated() > 0
