@@ -89,6 +89,11 @@ class TrainConfig(BaseModel):
     device: Literal["auto", "cpu", "cuda"] = Field(default="auto", description="auto: CUDA when present.")
     bf16: bool | None = Field(default=None, description="bf16 autocast/weights; default: on with CUDA.")
     gradient_checkpointing: bool = Field(default=False, description="Trade compute for activation memory.")
+    generation_backend: Literal["transformers", "vllm"] = Field(
+        default="transformers", description="transformers: generate() with a KV cache; vllm: a colocated vLLM "
+        "engine per process, given the policy's weights after every update (pip install vllm).")
+    vllm_gpu_memory_utilization: float = Field(default=0.3, gt=0, lt=1, description="Share of the GPU's memory "
+                                               "that the vLLM engine may take (the policy needs the rest).")
     tensorboard: bool = Field(default=False, description="Also write TensorBoard events.")
 
     @model_validator(mode="after")
@@ -110,7 +115,16 @@ class TrainConfig(BaseModel):
             fail("generation_batch_size", f"{self.generation_batch_size} is not a multiple of num_generations")
         if self.overlong_buffer is not None and self.overlong_buffer >= self.max_new_tokens:
             fail("overlong_buffer", "must be smaller than max_new_tokens")
+        if self.generation_backend == "vllm" and not _importable("vllm"):
+            fail("generation_backend", "vllm is not installed (pip install vllm), or use transformers")
         return self
+
+
+def _importable(module: str) -> bool:
+    import importlib.util
+    import sys
+
+    return module in sys.modules or importlib.util.find_spec(module) is not None
 
 
 def load_config(source: str | Path | dict[str, Any], overrides: dict[str, Any] | None = None) -> TrainConfig:

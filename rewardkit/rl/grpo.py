@@ -9,7 +9,6 @@ clipped policy-gradient updates over micro-batches -> metrics, evaluation, check
 from __future__ import annotations
 
 import math
-import random
 import time
 from collections import Counter
 
@@ -20,8 +19,7 @@ from rewardkit.devices import sync_on_last
 from rewardkit.rl.advantages import group_advantages, zero_variance_groups
 from rewardkit.rl.config import TrainConfig
 from rewardkit.rl.losses import aggregate, kl_estimate, overlong_penalty, policy_loss
-from rewardkit.rl.rewards import RewardComputer
-from rewardkit.rl.rollout import Rollouts, generate, token_logprobs
+from rewardkit.rl.rollout import Rollouts, pad_cat, token_logprobs
 from rewardkit.rl.runtime import (
     gather_columns,
     load_policy,
@@ -30,22 +28,12 @@ from rewardkit.rl.runtime import (
 from rewardkit.rl.session import RunResult, Session
 
 
-def _pad_cat(tensors: list[torch.Tensor], value: int, left: bool) -> torch.Tensor:
-    """Concatenate [b_i, L_i] tensors along dim 0, padding to the longest L (left or right)."""
-    width = max(t.shape[1] for t in tensors)
-    padded = []
-    for t in tensors:
-        pad = torch.full((t.shape[0], width - t.shape[1]), value, dtype=t.dtype, device=t.device)
-        padded.append(torch.cat([pad, t] if left else [t, pad], dim=1))
-    return torch.cat(padded, dim=0)
-
-
 def merge(parts: list[Rollouts], pad_id: int) -> Rollouts:
     return Rollouts(
-        prompt_ids=_pad_cat([p.prompt_ids for p in parts], pad_id, left=True),
-        prompt_mask=_pad_cat([p.prompt_mask for p in parts], 0, left=True),
-        completion_ids=_pad_cat([p.completion_ids for p in parts], pad_id, left=False),
-        completion_mask=_pad_cat([p.completion_mask for p in parts], 0, left=False),
+        prompt_ids=pad_cat([p.prompt_ids for p in parts], pad_id, left=True),
+        prompt_mask=pad_cat([p.prompt_mask for p in parts], 0, left=True),
+        completion_ids=pad_cat([p.completion_ids for p in parts], pad_id, left=False),
+        completion_mask=pad_cat([p.completion_mask for p in parts], 0, left=False),
         truncated=torch.cat([p.truncated for p in parts]),
         texts=[t for p in parts for t in p.texts],
     )
@@ -57,16 +45,15 @@ def select(rollouts: Rollouts, keep: torch.Tensor) -> Rollouts:
                     rollouts.completion_mask[keep], rollouts.truncated[keep], [rollouts.texts[i] for i in keep.tolist()])
 
 
-def sample_groups(model, tokenizer, items, rewards: RewardComputer, config: TrainConfig, n_prompts: int,
-                  rng: random.Random):
+def sample_groups(run: Session, n_prompts: int):
     """Rollouts and rewards for n_prompts prompts, generated chunk by chunk while earlier chunks grade."""
+    config, items, rewards = run.config, run.prompts.items, run.rewards
     prompts_per_chunk = config.generation_batch_size // config.num_generations
-    chosen = [items[rng.randrange(len(items))] for _ in range(n_prompts)]
+    chosen = [items[run.rng.randrange(len(items))] for _ in range(n_prompts)]
     parts, futures = [], []
     for start in range(0, n_prompts, prompts_per_chunk):
         chunk = chosen[start:start + prompts_per_chunk]
-        part = generate(model, tokenizer, [p for p, _ in chunk], config.num_generations, config.max_new_tokens,
-                        config.temperature, config.top_p)
+        part = run.generate([p for p, _ in chunk], config.num_generations)
         expanded = [item for item in chunk for _ in range(config.num_generations)]
         futures.append(rewards.submit(part.texts, [r for _, r in expanded], [p for p, _ in expanded]))
         parts.append(part)
@@ -74,7 +61,7 @@ def sample_groups(model, tokenizer, items, rewards: RewardComputer, config: Trai
     total = [x for b in batches for x in b.total]
     by_reward = {name: [x for b in batches for x in b.by_reward[name]] for name in rewards.names}
     errors = sum((b.errors for b in batches), Counter())
-    return merge(parts, tokenizer.pad_token_id), torch.tensor(total, dtype=torch.float32), by_reward, errors
+    return merge(parts, run.tokenizer.pad_token_id), torch.tensor(total, dtype=torch.float32), by_reward, errors
 
 
 def train_grpo(config: TrainConfig, resume: bool = False, progress: bool = True) -> RunResult:
@@ -92,8 +79,7 @@ def train_grpo(config: TrainConfig, resume: bool = False, progress: bool = True)
     for step in bar:
         t0 = time.perf_counter()
         # 1. rollouts and rewards (dynamic sampling keeps only groups with a reward spread)
-        rollouts, total, by_reward, errors = sample_groups(policy, tokenizer, run.prompts.items, run.rewards, config,
-                                                           n_prompts, run.rng)
+        rollouts, total, by_reward, errors = sample_groups(run, n_prompts)
         groups_seen, groups_dropped = n_prompts, 0
         if config.dynamic_sampling:
             keep = ~zero_variance_groups(total, config.num_generations)
@@ -101,7 +87,7 @@ def train_grpo(config: TrainConfig, resume: bool = False, progress: bool = True)
             kept = [(rollouts, total, by_reward)]
             refills = 0
             while int(keep.sum()) < n_prompts and refills < config.max_refills:
-                more = sample_groups(policy, tokenizer, run.prompts.items, run.rewards, config, n_prompts, run.rng)
+                more = sample_groups(run, n_prompts)
                 more_keep = ~zero_variance_groups(more[1], config.num_generations)
                 groups_seen += n_prompts
                 groups_dropped += int((~more_keep).sum())
@@ -164,6 +150,7 @@ def train_grpo(config: TrainConfig, resume: bool = False, progress: bool = True)
                 stats["dual_clip_fraction"] += loss_stats.dual_clip_fraction / len(micro)
             grad_norm = accelerator.clip_grad_norm_(model.parameters(), config.max_grad_norm)
             optimizer.step()
+            run.updated()
         run.scheduler.step()
         # 5. metrics, over the rollouts of every process
         seconds = time.perf_counter() - t0

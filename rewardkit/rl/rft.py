@@ -42,8 +42,7 @@ def train_rft(config: TrainConfig, resume: bool = False, progress: bool = True) 
     for step in tqdm(range(run.start_step, config.max_steps), initial=run.start_step, total=config.max_steps,
                      desc="rft", disable=not progress or not run.main, dynamic_ncols=True):
         t0 = time.perf_counter()
-        rollouts, total, _, errors = sample_groups(run.policy, tokenizer, run.prompts.items, run.rewards, config,
-                                                   n_prompts, run.rng)
+        rollouts, total, _, errors = sample_groups(run, n_prompts)
         keep = select_for_rft(total, config.num_generations, config.rft_threshold, config.rft_best_of_group)
         texts = [rollouts.texts[i] for i in keep]
         prompt_texts = tokenizer.batch_decode(rollouts.prompt_ids[keep], skip_special_tokens=True) if keep else []
@@ -72,6 +71,7 @@ def train_rft(config: TrainConfig, resume: bool = False, progress: bool = True) 
                 loss_value += loss.item() / accelerator.num_processes
             accelerator.clip_grad_norm_(model.parameters(), config.max_grad_norm)
             run.optimizer.step()
+            run.updated()
         run.scheduler.step()
         columns = gather_columns(accelerator, {"total": total, "length": rollouts.lengths})
         loss_sum, n_errors = sum_over_processes(accelerator, [loss_value, sum(errors.values())])

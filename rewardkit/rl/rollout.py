@@ -33,6 +33,35 @@ def completion_mask(completion_ids: torch.Tensor, eos_id: int) -> tuple[torch.Te
     return (positions <= first.unsqueeze(1)).long(), ~has_eos
 
 
+def pad_cat(tensors: list[torch.Tensor], value: int, left: bool) -> torch.Tensor:
+    """Concatenate [b_i, L_i] tensors along dim 0, padding to the longest L (left or right)."""
+    width = max(t.shape[1] for t in tensors)
+    padded = []
+    for t in tensors:
+        pad = torch.full((t.shape[0], width - t.shape[1]), value, dtype=t.dtype, device=t.device)
+        padded.append(torch.cat([pad, t] if left else [t, pad], dim=1))
+    return torch.cat(padded, dim=0)
+
+
+def rollouts_from_ids(prompt_ids: list[list[int]], completions: list[tuple[list[int], bool]], tokenizer) -> Rollouts:
+    """Rollouts from token-id lists, as an inference engine returns them: one prompt per completion,
+    and each completion's ids with whether it stopped by itself (an eos is appended where the
+    engine left it out, so that a stopped completion is never taken for a truncated one)."""
+    eos, pad = tokenizer.eos_token_id, tokenizer.pad_token_id
+    ids = [list(c) + ([eos] if stopped and (not c or c[-1] != eos) else []) for c, stopped in completions]
+
+    def row(seq: list[int]) -> torch.Tensor:  # [1, L]
+        return torch.tensor([seq or [pad]], dtype=torch.long)
+
+    prompts = pad_cat([row(p) for p in prompt_ids], pad, left=True)  # [B, P]
+    prompt_mask = pad_cat([torch.ones(1, len(p), dtype=torch.long) for p in prompt_ids], 0, left=True)  # [B, P]
+    completion_ids = pad_cat([row(c) for c in ids], pad, left=False)  # [B, T]
+    mask, truncated = completion_mask(completion_ids, eos)
+    completion_ids = torch.where(mask.bool(), completion_ids, torch.full_like(completion_ids, pad))
+    texts = tokenizer.batch_decode(completion_ids, skip_special_tokens=True)
+    return Rollouts(prompts, prompt_mask, completion_ids, mask, truncated, texts)
+
+
 @torch.no_grad()
 def generate(model, tokenizer, prompts: list[str], num_generations: int, max_new_tokens: int,
              temperature: float = 1.0, top_p: float = 1.0, do_sample: bool = True) -> Rollouts:

@@ -14,6 +14,7 @@ from rewardkit.rl.data import Prompts, load_run_prompts
 from rewardkit.rl.evaluate import accuracy
 from rewardkit.rl.metrics import MetricsWriter, plot_metrics, truncate_metrics
 from rewardkit.rl.rewards import RewardComputer
+from rewardkit.rl.rollout import Rollouts, generate
 from rewardkit.rl.runtime import (
     latest_checkpoint,
     load_policy,
@@ -59,6 +60,7 @@ class Session:
     start_step: int
     writer: MetricsWriter | None
     accuracy_before: float | None
+    vllm: Any = None  # a VLLMGeneration with generation_backend vllm
 
     @classmethod
     def start(cls, config: TrainConfig, resume: bool = False) -> Session:
@@ -90,6 +92,10 @@ class Session:
                       f"{prompts.skipped_invalid} without a prompt")
         session = cls(config, output, accelerator, rewards, tokenizer, model, accelerator.unwrap_model(model),
                       optimizer, scheduler, prompts, eval_items, rng, start_step, writer, extra.get("accuracy_before"))
+        if config.generation_backend == "vllm":
+            from rewardkit.rl.vllm_generation import VLLMGeneration
+
+            session.vllm = VLLMGeneration(config, str(checkpoint or config.model), accelerator, tokenizer)
         if eval_items and session.accuracy_before is None:
             session.accuracy_before = session.evaluate()
             session.log(start_step, {"accuracy": session.accuracy_before})
@@ -99,12 +105,30 @@ class Session:
     def main(self) -> bool:
         return self.accelerator.is_main_process
 
+    def generate(self, prompts: list[str], num_generations: int, do_sample: bool = True) -> Rollouts:
+        """Completions of the current policy, by the configured backend (each prompt's group adjacent)."""
+        c = self.config
+        if self.vllm is not None:
+            return self.vllm.generate(prompts, num_generations, c.max_new_tokens, c.temperature, c.top_p, do_sample)
+        was_training = self.policy.training
+        self.policy.eval()
+        try:
+            return generate(self.policy, self.tokenizer, prompts, num_generations, c.max_new_tokens, c.temperature,
+                            c.top_p, do_sample)
+        finally:
+            self.policy.train(was_training)
+
+    def updated(self) -> None:
+        """Call after each optimizer step: the vLLM engine, if any, takes the new weights."""
+        if self.vllm is not None:
+            self.vllm.sync(self.policy)
+
     def evaluate(self) -> float | None:
         """Greedy held-out accuracy under the first reward's grader (None without eval_prompts)."""
         if not self.eval_items:
             return None
-        return accuracy(self.policy, self.tokenizer, self.eval_items, self.config.rewards[0].grader,
-                        self.config.max_new_tokens, accelerator=self.accelerator)
+        return accuracy(lambda prompts: self.generate(prompts, 1, do_sample=False).texts, self.eval_items,
+                        self.config.rewards[0].grader, accelerator=self.accelerator)
 
     def log(self, step: int, metrics: dict[str, Any]) -> None:
         if self.writer:

@@ -1,0 +1,95 @@
+"""The vLLM generation backend, against a stand-in of vLLM's API (tests/rl/vllm_double.py).
+
+These check rewardkit's side: the engine is built as configured, its outputs become the same
+rollouts as transformers' generate gives, and it holds the policy's weights after every update.
+They do not run vLLM itself (not installed here).
+"""
+
+import importlib.util
+import json
+import sys
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+from rewardkit.models.tiny import char_tokenizer  # noqa: E402
+from rewardkit.rl.config import ConfigError, load_config  # noqa: E402
+from rewardkit.rl.grpo import train_grpo  # noqa: E402
+from rewardkit.rl.rft import train_rft  # noqa: E402
+from rewardkit.rl.rollout import rollouts_from_ids  # noqa: E402
+from rewardkit.rl.toy import toy_config  # noqa: E402
+from tests.rl import vllm_double  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def warm(tmp_path_factory):
+    return toy_config(tmp_path_factory.mktemp("toy"), generation_backend="vllm")
+
+
+@pytest.fixture
+def fake_vllm(monkeypatch):
+    monkeypatch.setitem(sys.modules, "vllm", vllm_double)
+    vllm_double.LLM.created.clear()
+    return vllm_double
+
+
+def test_engine_token_ids_become_rollouts():
+    tokenizer = char_tokenizer("0123456789+=")
+    eos, pad = tokenizer.eos_token_id, tokenizer.pad_token_id
+    one, two, three = (tokenizer.convert_tokens_to_ids(c) for c in "123")
+    rollouts = rollouts_from_ids(
+        [[one, two], [three], [three]],
+        [([one, eos], True),  # stopped, eos kept (as vLLM returns it)
+         ([two], True),  # stopped, eos left out: one is appended
+         ([one, two, three], False)],  # cut at max_tokens
+        tokenizer)
+    assert rollouts.prompt_ids.tolist() == [[one, two], [pad, three], [pad, three]]  # left-padded
+    assert rollouts.prompt_mask.tolist() == [[1, 1], [0, 1], [0, 1]]
+    assert rollouts.completion_ids.tolist() == [[one, eos, pad], [two, eos, pad], [one, two, three]]
+    assert rollouts.completion_mask.tolist() == [[1, 1, 0], [1, 1, 0], [1, 1, 1]]
+    assert rollouts.truncated.tolist() == [False, False, True]
+    assert rollouts.texts == ["1", "2", "123"]
+
+
+def test_grpo_generates_with_the_engine_and_keeps_it_in_sync(warm, tmp_path, fake_vllm):
+    config = load_config({**warm, "max_steps": 3, "eval_samples": 20, "output_dir": str(tmp_path / "run")})
+    result = train_grpo(config, progress=False)
+    [llm] = fake_vllm.LLM.created
+    assert llm.engine_args["model"] == warm["model"]
+    assert llm.engine_args["max_model_len"] == config.max_prompt_tokens + config.max_new_tokens
+    assert llm.engine_args["distributed_executor_backend"] == "external_launcher"
+    assert llm.engine_args["gpu_memory_utilization"] == config.vllm_gpu_memory_utilization
+    # after every one of the 3 updates, every weight went to the engine
+    from safetensors.torch import load_file
+
+    final = load_file(result.final_dir / "model.safetensors")
+    names = dict(llm.model.named_parameters())
+    assert llm.engine_model.loaded == 3 * len(names) and llm.prefix_cache_resets == 3
+    assert all(torch.equal(names[k], final[k]) for k in final if k in names)
+    step = json.loads(result.metrics_path.read_text().splitlines()[1])
+    assert step["rollouts"] == warm["rollout_batch_size"] and step["completion_length_max"] <= warm["max_new_tokens"]
+    import os
+
+    assert "RANK" not in os.environ and "WORLD_SIZE" not in os.environ  # the launcher variables were put back
+
+
+def test_grpo_with_the_engine_raises_held_out_accuracy(warm, tmp_path, fake_vllm):
+    result = train_grpo(load_config({**warm, "output_dir": str(tmp_path / "learn")}), progress=False)
+    assert result.accuracy_after - result.accuracy_before >= 0.30, (result.accuracy_before, result.accuracy_after)
+    assert len(fake_vllm.LLM.created) == 1  # the engine sampled (and evaluated)
+
+
+def test_rft_keeps_the_engine_in_sync(warm, tmp_path, fake_vllm):
+    train_rft(load_config({**warm, "eval_prompts": None, "max_steps": 2, "output_dir": str(tmp_path / "rft")}),
+              progress=False)
+    [llm] = fake_vllm.LLM.created
+    assert llm.prefix_cache_resets == 2
+
+
+def test_asking_for_vllm_without_it_names_the_field(warm, monkeypatch):
+    monkeypatch.delitem(sys.modules, "vllm", raising=False)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: None)
+    with pytest.raises(ConfigError, match="generation_backend: vllm is not installed"):
+        load_config(warm)
