@@ -150,8 +150,8 @@ def train_grpo(config: TrainConfig, resume: bool = False, progress: bool = True)
                 stats["dual_clip_fraction"] += loss_stats.dual_clip_fraction / len(micro)
             grad_norm = accelerator.clip_grad_norm_(model.parameters(), config.max_grad_norm)
             optimizer.step()
-            run.updated()
         run.scheduler.step()
+        run.push_weights()
         # 5. metrics, over the rollouts of every process
         seconds = time.perf_counter() - t0
         columns = gather_columns(accelerator, {

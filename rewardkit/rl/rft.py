@@ -71,7 +71,7 @@ def train_rft(config: TrainConfig, resume: bool = False, progress: bool = True) 
                 loss_value += loss.item() / accelerator.num_processes
             accelerator.clip_grad_norm_(model.parameters(), config.max_grad_norm)
             run.optimizer.step()
-            run.updated()
+            run.push_weights()
         run.scheduler.step()
         columns = gather_columns(accelerator, {"total": total, "length": rollouts.lengths})
         loss_sum, n_errors = sum_over_processes(accelerator, [loss_value, sum(errors.values())])

@@ -118,8 +118,9 @@ class Session:
         finally:
             self.policy.train(was_training)
 
-    def updated(self) -> None:
-        """Call after each optimizer step: the vLLM engine, if any, takes the new weights."""
+    def push_weights(self) -> None:
+        """The vLLM engine, if any, takes the policy's current weights (after a step's updates,
+        before the next rollouts)."""
         if self.vllm is not None:
             self.vllm.sync(self.policy)
 

@@ -54,14 +54,15 @@ def test_engine_token_ids_become_rollouts():
 
 
 def test_grpo_generates_with_the_engine_and_keeps_it_in_sync(warm, tmp_path, fake_vllm):
-    config = load_config({**warm, "max_steps": 3, "eval_samples": 20, "output_dir": str(tmp_path / "run")})
+    config = load_config({**warm, "max_steps": 3, "num_iterations": 2, "eval_samples": 20,
+                          "output_dir": str(tmp_path / "run")})
     result = train_grpo(config, progress=False)
     [llm] = fake_vllm.LLM.created
     assert llm.engine_args["model"] == warm["model"]
     assert llm.engine_args["max_model_len"] == config.max_prompt_tokens + config.max_new_tokens
     assert llm.engine_args["distributed_executor_backend"] == "external_launcher"
     assert llm.engine_args["gpu_memory_utilization"] == config.vllm_gpu_memory_utilization
-    # after every one of the 3 updates, every weight went to the engine
+    # once per step (not per iteration), every weight went to the engine
     from safetensors.torch import load_file
 
     final = load_file(result.final_dir / "model.safetensors")
