@@ -96,7 +96,7 @@ def main() -> None:
           f"{args.repeats} runs each\n")
     print(f"{'':<11}{'s/step (best)':>15}{'runs':>22}{'peak RSS MiB':>14}" + (f"{'peak GPU MiB':>14}" if cuda else ""))
     for kind in kinds:
-        spread = "-".join(f"{v:.4f}" for v in (min(r["step"] for r in runs[kind]), max(r["step"] for r in runs[kind])))
+        spread = f"{best[kind]:.4f}-{max(r['step'] for r in runs[kind]):.4f}"
         gpu = f"{peak[kind]['gpu_mb']:>14.1f}" if cuda else ""
         print(f"{kind:<11}{best[kind]:>15.4f}{spread:>22}{peak[kind]['peak_mb']:>14.1f}{gpu}")
     print(f"\nstep-time ratio rewardkit / TRL: {best['rewardkit'] / best['trl']:.2f}"

@@ -8,8 +8,10 @@ from __future__ import annotations
 import contextlib
 from typing import Literal
 
+Device = Literal["auto", "cpu", "cuda"]  # auto: CUDA when present
 
-def make_accelerator(device: Literal["auto", "cpu", "cuda"] = "auto", bf16: bool | None = None):
+
+def make_accelerator(device: Device = "auto", bf16: bool | None = None):
     """An ``Accelerator`` on CUDA when present (unless ``device`` is cpu), bf16 by default there."""
     import torch
     from accelerate import Accelerator

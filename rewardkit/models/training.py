@@ -14,6 +14,8 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field
 from tqdm import tqdm
 
+from rewardkit.devices import Device, make_accelerator, sync_on_last
+
 
 class TrainArgs(BaseModel):
     """Optimisation settings shared by the BT and PRM trainers."""
@@ -33,7 +35,7 @@ class TrainArgs(BaseModel):
     eval_every: int = Field(default=0, ge=0, description="Evaluate every N steps (0: at the end only).")
     max_length: int = Field(default=512, gt=0, description="Longer sequences are truncated (and counted).")
     seed: int = Field(default=0, description="Seed of the shuffling and initialisation.")
-    device: Literal["auto", "cpu", "cuda"] = Field(default="auto", description="auto: CUDA when present.")
+    device: Device = Field(default="auto", description="auto: CUDA when present.")
     bf16: bool | None = Field(default=None, description="bf16 autocast; default: on with CUDA.")
 
 
@@ -51,8 +53,6 @@ def train_loop(model, items: list, args: TrainArgs, loss_fn: Callable[[Any, list
                evaluate: Callable[[Any], dict[str, float]] | None, save: Callable[[Path], None],
                best_key: str | None = None, resume: bool = False, progress: bool = True) -> dict[str, Any]:
     """Train ``model`` on ``items`` with ``loss_fn(model, batch_items)``; returns the final metrics."""
-    from rewardkit.devices import make_accelerator, sync_on_last
-
     output = Path(args.output_dir)
     output.mkdir(parents=True, exist_ok=True)
     accelerator = make_accelerator(args.device, args.bf16)  # data-parallel under `accelerate launch`

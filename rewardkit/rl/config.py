@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from rewardkit.devices import Device
 from rewardkit.errors import GraderConfigError, RewardkitError
 
 
@@ -86,7 +87,7 @@ class TrainConfig(BaseModel):
     save_every: int = Field(default=0, ge=0, description="Checkpoint every N steps (0: only at the end).")
     eval_every: int = Field(default=0, ge=0, description="Evaluate accuracy every N steps (0: start and end).")
     eval_samples: int = Field(default=256, gt=0, description="Held-out prompts per evaluation (greedy).")
-    device: Literal["auto", "cpu", "cuda"] = Field(default="auto", description="auto: CUDA when present.")
+    device: Device = Field(default="auto", description="auto: CUDA when present.")
     bf16: bool | None = Field(default=None, description="bf16 autocast/weights; default: on with CUDA.")
     gradient_checkpointing: bool = Field(default=False, description="Trade compute for activation memory.")
     generation_backend: Literal["transformers", "vllm"] = Field(

@@ -120,7 +120,7 @@ def train_grpo(config: TrainConfig, resume: bool = False, progress: bool = True)
         loss_mask, advantages = loss_mask.to(device), advantages.to(device)
         B = advantages.shape[0]
         micro = [slice(i, i + config.micro_batch_size) for i in range(0, B, config.micro_batch_size)]
-        # 3. old and reference log-probs (no gradient), at the precision of the update's
+        # 3. old and reference log-probs (no gradient), at the update's precision
         with torch.no_grad(), accelerator.autocast():
             old_logps = ([token_logprobs(policy, *(t[s] for t in batch)) for s in micro]
                          if config.num_iterations > 1 else None)
@@ -182,8 +182,8 @@ def train_grpo(config: TrainConfig, resume: bool = False, progress: bool = True)
             "learning_rate": run.scheduler.get_last_lr()[0],
         }
         done = step + 1
-        if config.eval_every and done % config.eval_every == 0 and done < config.max_steps and run.eval_items:
-            metrics["accuracy"] = last_accuracy = run.evaluate()
+        if (accuracy := run.maybe_evaluate(done)) is not None:
+            metrics["accuracy"] = last_accuracy = accuracy
         run.log(done, metrics)
         bar.set_postfix(reward=f"{metrics['reward_mean'] or 0:.3f}", acc=f"{last_accuracy or 0:.2f}")
         run.maybe_save(done)

@@ -81,8 +81,8 @@ def train_rft(config: TrainConfig, resume: bool = False, progress: bool = True) 
                    "completion_length_mean": float(columns["length"].mean()), "rollouts": len(columns["total"]),
                    "step_seconds": time.perf_counter() - t0}
         done = step + 1
-        if config.eval_every and done % config.eval_every == 0 and done < config.max_steps and run.eval_items:
-            metrics["accuracy"] = run.evaluate()
+        if (accuracy := run.maybe_evaluate(done)) is not None:
+            metrics["accuracy"] = accuracy
         run.log(done, metrics)
         run.maybe_save(done)
     return run.finish()

@@ -56,10 +56,16 @@ def rollouts_from_ids(prompt_ids: list[list[int]], completions: list[tuple[list[
     prompts = pad_cat([row(p) for p in prompt_ids], pad, left=True)  # [B, P]
     prompt_mask = pad_cat([torch.ones(1, len(p), dtype=torch.long) for p in prompt_ids], 0, left=True)  # [B, P]
     completion_ids = pad_cat([row(c) for c in ids], pad, left=False)  # [B, T]
-    mask, truncated = completion_mask(completion_ids, eos)
-    completion_ids = torch.where(mask.bool(), completion_ids, torch.full_like(completion_ids, pad))
+    return _rollouts(prompts, prompt_mask, completion_ids, tokenizer)
+
+
+def _rollouts(prompt_ids: torch.Tensor, prompt_mask: torch.Tensor, completion_ids: torch.Tensor, tokenizer) -> Rollouts:
+    """Rollouts on the CPU (beside their rewards; the update moves each micro-batch to the device)
+    from sampled ids: everything after a completion's first eos becomes padding."""
+    mask, truncated = completion_mask(completion_ids, tokenizer.eos_token_id)  # [B, T], [B]
+    completion_ids = torch.where(mask.bool(), completion_ids, torch.full_like(completion_ids, tokenizer.pad_token_id))
     texts = tokenizer.batch_decode(completion_ids, skip_special_tokens=True)
-    return Rollouts(prompts, prompt_mask, completion_ids, mask, truncated, texts)
+    return Rollouts(*(t.cpu() for t in (prompt_ids, prompt_mask, completion_ids, mask, truncated)), texts)
 
 
 @torch.no_grad()
@@ -78,12 +84,7 @@ def generate(model, tokenizer, prompts: list[str], num_generations: int, max_new
     completion_ids = output[:, encoded["input_ids"].shape[1]:]  # [B, T']
     if completion_ids.shape[1] == 0:
         completion_ids = torch.full((output.shape[0], 1), tokenizer.eos_token_id, device=device)
-    mask, truncated = completion_mask(completion_ids, tokenizer.eos_token_id)
-    completion_ids = torch.where(mask.bool(), completion_ids, torch.full_like(completion_ids, tokenizer.pad_token_id))
-    texts = tokenizer.batch_decode(completion_ids, skip_special_tokens=True)
-    # Rollouts are kept on the CPU beside their rewards; the update moves each micro-batch to the device.
-    tensors = (encoded["input_ids"], encoded["attention_mask"], completion_ids, mask, truncated)
-    return Rollouts(*(t.cpu() for t in tensors), texts)
+    return _rollouts(encoded["input_ids"], encoded["attention_mask"], completion_ids, tokenizer)
 
 
 def token_logprobs(model, prompt_ids: torch.Tensor, prompt_mask: torch.Tensor, completion_ids: torch.Tensor,

@@ -142,6 +142,13 @@ class Session:
             save_checkpoint(directory, self.policy, self.tokenizer, self.optimizer, self.scheduler, step,
                             self.config, {"rank_states": states, "accuracy_before": self.accuracy_before})
 
+    def maybe_evaluate(self, step: int) -> float | None:
+        """Held-out accuracy every ``eval_every`` steps (start and end are evaluated anyway); None otherwise."""
+        c = self.config
+        if c.eval_every and step % c.eval_every == 0 and step < c.max_steps and self.eval_items:
+            return self.evaluate()
+        return None
+
     def maybe_save(self, step: int) -> None:
         """A ``checkpoint-<step>`` every ``save_every`` steps (the last step saves ``final`` instead)."""
         if self.config.save_every and step % self.config.save_every == 0 and step < self.config.max_steps:

@@ -7,6 +7,7 @@ They do not run vLLM itself (not installed here).
 
 import importlib.util
 import json
+import os
 import sys
 
 import pytest
@@ -68,11 +69,9 @@ def test_grpo_generates_with_the_engine_and_keeps_it_in_sync(warm, tmp_path, fak
     final = load_file(result.final_dir / "model.safetensors")
     names = dict(llm.model.named_parameters())
     assert llm.engine_model.loaded == 3 * len(names) and llm.prefix_cache_resets == 3
-    assert all(torch.equal(names[k], final[k]) for k in final if k in names)
+    assert final.keys() == names.keys() and all(torch.equal(names[k], final[k]) for k in final)
     step = json.loads(result.metrics_path.read_text().splitlines()[1])
     assert step["rollouts"] == warm["rollout_batch_size"] and step["completion_length_max"] <= warm["max_new_tokens"]
-    import os
-
     assert "RANK" not in os.environ and "WORLD_SIZE" not in os.environ  # the launcher variables were put back
 
 
