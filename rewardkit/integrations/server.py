@@ -4,7 +4,8 @@ Endpoints:
 
 * ``POST /get_reward`` (and ``POST /``): OpenRLHF's protocol. Body ``{"query": [...], "prompts":
   [...], "labels": [...]}``; answer ``{"rewards": [...], "scores": [...], "extra_logs": {...}}``.
-  The response is the query with its prompt removed.
+  The response is what the model wrote: the query cleaned by the one ``ResponseCleaner`` (prompt and
+  special tokens removed; a query whose prompt cannot be found scores 0 with ``prompt_not_found``).
 * ``POST /grade``: ``{"samples": [{"response": ..., "reference": ..., "prompt": ...}, ...]}``;
   answer ``{"grades": [{"score", "passed", "reason", "error", "extracted", "parts"}, ...]}``.
 * ``GET /health``: ``{"status": "ok", "grader": {...}, "workers": N}``.
@@ -20,7 +21,7 @@ import json
 import queue
 from typing import Any
 
-from rewardkit.integrations.openrlhf import queries_to_samples, rewards_of
+from rewardkit.integrations.openrlhf import clean_queries, rewards_of
 from rewardkit.scoring.fields import FieldMapping
 from rewardkit.scoring.pool import ScoringPool
 from rewardkit.scoring.run import spec_dict
@@ -116,10 +117,10 @@ def create_app(spec: Any, workers: int = 1, timeout_s: float = 10.0, max_body_by
             if isinstance(value, str):  # the reason it is not a usable list
                 return problem(422, value)
         try:
-            samples = queries_to_samples(*lists)
+            batch = clean_queries(*lists)
         except ValueError as exc:
             return problem(422, str(exc))
-        return rewards_of(await grading["g"].grade(samples))
+        return rewards_of(batch.merge(await grading["g"].grade(batch.samples)))
 
     app.post("/get_reward")(get_reward)
     app.post("/")(get_reward)
