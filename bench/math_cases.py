@@ -1,4 +1,8 @@
-"""A labelled set of (reference, response, equivalent) cases for maths verifiers, written for rewardkit.
+"""A labelled set of (reference, response, equivalent) cases for maths verifiers, written for the project.
+
+This set was written by the people who wrote the ``math`` grader, alongside it (grader bugs it exposed
+were fixed before its figures were recorded). The independent set of realistic full responses, labelled
+without reference to the grader, is ``bench/math_realistic.py``.
 
 Every core pair below was written by hand with its verdict. ``cases()`` wraps each pair in
 several response styles (a boxed answer, an "answer is" sentence, a long chain of thought with
@@ -19,6 +23,8 @@ class Case:
     response: str
     equivalent: bool
     style: str
+    note: str = ""  # what the case checks (the realistic set fills it in)
+    rule: str = ""  # the labelling rule a verdict depends on, when one had to be decided
 
 
 # (category, reference, answer as the model writes it, equivalent)
