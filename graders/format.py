@@ -87,6 +87,15 @@ def has_boxed(text: str) -> bool:
     return False
 
 
+def written_text(sample: Sample) -> str:
+    """The response as the model wrote it: a reasoning field that a chat parser split out (kept in
+    ``metadata["reasoning"]`` by the trainer adapters) goes back in its ``<think>`` block."""
+    reasoning = sample.metadata.get("reasoning")
+    if isinstance(reasoning, str) and reasoning and "<think>" not in sample.response:
+        return f"<think>{reasoning}</think>{sample.response}"
+    return sample.response
+
+
 def parse_json(text: str) -> Any:
     """The JSON value of the response, allowing one surrounding ```json fence. Raises ValueError."""
     fenced = _JSON_FENCE.match(text)
@@ -147,7 +156,7 @@ class FormatGrader(Grader):
         return self.grade_batch([sample])[0]
 
     def grade_batch(self, samples: Sequence[Sample]) -> Grades:
-        responses = [s.response for s in samples]
+        responses = [written_text(s) for s in samples]
         # One pass per check over the whole batch: column of failure reasons (None = passed).
         columns = {name: [check(r) for r in responses] for name, check in self._checks.items()}
         scores, passed, reasons, parts = [], [], [], []
