@@ -133,11 +133,19 @@ def _grader_spec(specs: tuple[str, ...]):
               help="Summary JSON [default: OUTPUT.summary.json].")
 @click.option("--histogram", "histogram_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="PNG histogram of scores [default: OUTPUT.hist.png when matplotlib is installed].")
+@click.option("--max-error-rate", type=click.FloatRange(0, 1), default=None,
+              help="Exit with status 3 when more than this fraction of rows could not be graded "
+                   "(invalid rows, timeouts, crashes, grader exceptions) [default: only when all of them].")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def score(input_path, output_path, specs, response_field, reference_field, prompt_field, id_field, group_field,
           workers, timeout_s, batch_size, engine, split, resume, overwrite, summary_path, histogram_path,
-          quiet) -> None:
-    """Score a dataset (JSONL, Parquet, CSV, a folder of shards, a saved HF dataset); print a summary."""
+          max_error_rate, quiet) -> None:
+    """Score a dataset (JSONL, Parquet, CSV, a folder of shards, a saved HF dataset); print a summary.
+
+    Exit status: 0 every row written; 1 the run could not start or stopped (bad input, spec or
+    output, a missing extra, another run writing the output, a --resume mismatch, a write error:
+    the output is left resumable); 2 bad usage; 3 every row written, but all rows (or more than
+    --max-error-rate of them) could not be graded."""
     from rewardkit.scoring import FieldMapping, format_summary, score_dataset
 
     if histogram_path is None and importlib.util.find_spec("matplotlib") is not None:
@@ -154,6 +162,12 @@ def score(input_path, output_path, specs, response_field, reference_field, promp
         _fail(exc)
     click.echo(format_summary(summary))
     click.echo(f"output: {output_path}\nsummary: {summary_path}" + (f"\nhistogram: {histogram_path}" if histogram_path else ""))
+    rate = summary.failed / summary.count if summary.count else 0.0
+    if summary.failed == summary.count or (max_error_rate is not None and rate > max_error_rate):
+        worst = ", ".join(f"{kind} {n}" for kind, n in summary.errors.items())
+        click.echo(f"error: {summary.failed} of {summary.count} rows could not be graded ({worst}); "
+                   "check --response-field / --reference-field and the grader", err=True)
+        sys.exit(3)
 
 
 @cli.command()

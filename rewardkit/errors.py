@@ -26,3 +26,21 @@ class PluginError(RewardkitError):
 
 class DataError(RewardkitError):
     """An input file cannot be read at all (a bad row is reported per row instead)."""
+
+
+class MissingExtra(RewardkitError, ImportError):
+    """An optional dependency is not installed; the message names the extra that installs it."""
+
+    def __init__(self, module: str, extra: str, purpose: str):
+        self.module, self.extra = module, extra
+        super().__init__(f'{purpose} needs {module}, which is not installed: pip install "rewardkit[{extra}]"')
+
+
+def require(module: str, extra: str, purpose: str):
+    """Import an optional dependency, or raise ``MissingExtra`` naming the extra to install."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingExtra(module.partition(".")[0], extra, purpose) from exc

@@ -19,13 +19,14 @@ from typing import Any, Literal
 
 from tqdm import tqdm
 
-from rewardkit.errors import DataError, RewardkitError
+from rewardkit.errors import DataError, MissingExtra, RewardkitError, require
 from rewardkit.grader import Grader, GraderConfig
-from rewardkit.registry import load_grader, read_spec
+from rewardkit.registry import load_grader, read_spec, validate_config
 from rewardkit.scoring.fields import FieldMapping
 from rewardkit.scoring.pool import ScoringPool, default_workers
 from rewardkit.scoring.readers import Input
 from rewardkit.scoring.rows import Result, grade_rows, stats_of
+from rewardkit.scoring.runrecord import RunLock, RunRecord, differences, fingerprint
 from rewardkit.scoring.summary import HISTOGRAM_BINS, Summary, SummaryBuilder
 
 Engine = Literal["process", "ray"]
@@ -116,7 +117,7 @@ def _recover(journal: Path, builder: SummaryBuilder) -> int:
 
 
 def _to_parquet(journal: Path, output: Path) -> None:
-    import pyarrow as pa
+    pa = require("pyarrow", "data", "writing Parquet")
     import pyarrow.parquet as pq
 
     writer = None
@@ -133,6 +134,53 @@ def _to_parquet(journal: Path, output: Path) -> None:
     if writer is None:
         raise DataError("no rows to write")
     writer.close()
+
+
+def _check_input(source: Input, input_path) -> None:
+    """Read the first row, so that an empty or unreadable input (or a missing reader) stops the
+    run before anything is created."""
+    try:
+        first = next(iter(source.rows()), None)
+    except ImportError as exc:
+        raise MissingExtra(exc.name or "pyarrow", "data", f"reading {input_path}") from exc
+    if first is None:
+        raise DataError(f"{input_path} has no rows")
+
+
+def _start(output: Path, journal: Path, record: RunRecord, resume: bool, overwrite: bool) -> RunLock:
+    """Lock the output and check (resume) or write its run record; raises before creating anything
+    when the output exists and neither --resume nor --overwrite was given."""
+    if not resume and not overwrite and (output.exists() or journal.exists()):
+        raise DataError(f"{output} exists: use --resume to continue it or --overwrite to replace it")
+    if resume and not journal.exists() and output.exists():  # a finished parquet run
+        raise DataError(f"{output} is already complete; use --overwrite to score it again")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    lock = RunLock(output).acquire()
+    try:
+        if resume and journal.exists():
+            before = lock.read()
+            if before is None:
+                raise DataError(f"cannot --resume {output}: it has no run record ({lock.path.name}) to check "
+                                "the input, grader and fields against; use --overwrite to score again")
+            changed = differences(before, record)
+            if changed:
+                raise DataError(f"cannot --resume {output}: " + "; ".join(changed)
+                                + ". Use --overwrite to score again from the start")
+        else:
+            journal.unlink(missing_ok=True)
+            if output != journal:
+                output.unlink(missing_ok=True)
+        lock.write(record)
+    except BaseException:
+        lock.release(remove=lock.created)
+        raise
+    return lock
+
+
+def _run_record(source: Input, spec: dict, fields: FieldMapping, split, timeout_s: float, engine: str) -> RunRecord:
+    return RunRecord(input=fingerprint(source.files, source.path),
+                     grader=validate_config(spec).model_dump(mode="json"), fields=fields.model_dump(),
+                     options={"split": split, "timeout_s": timeout_s, "engine": engine})
 
 
 def score_dataset(
@@ -155,51 +203,73 @@ def score_dataset(
 
     ``workers``: grading processes (default: every core; 0 grades in this process without the
     per-row time bound). ``timeout_s``: the hard bound of one row. ``resume``: continue an
-    interrupted run. ``summary_path`` / ``histogram_path``: also write summary JSON / a PNG.
+    interrupted run (refused when the input, grader, fields or options differ from the run that
+    wrote the output). ``summary_path`` / ``histogram_path``: also write summary JSON / a PNG.
+    Nothing is created until the input, the grader and the needed extras are checked.
     """
     fields = fields or FieldMapping()
     output = Path(output_path)
     if output.suffix not in (".jsonl", ".parquet"):
         raise DataError(f"output must end in .jsonl or .parquet, not {output.name!r}")
     source, spec, workers = _resolve(input_path, grader, workers, split)
+    _check_input(source, input_path)
+    if output.suffix == ".parquet":
+        require("pyarrow", "data", "writing Parquet")
+    if histogram_path is not None:
+        require("matplotlib", "plot", "drawing the histogram")
     journal = _journal_path(output)
+    lock = _start(output, journal, _run_record(source, spec, fields, split, timeout_s, engine), resume, overwrite)
+    try:
+        summary = _score(source, spec, fields, workers, timeout_s, batch_size, engine, progress, output, journal,
+                         resume, summary_path, histogram_path)
+    except BaseException:
+        empty = journal.exists() and journal.stat().st_size == 0
+        if empty:  # nothing written: leave nothing behind that would block the corrected rerun
+            journal.unlink()
+        lock.release(remove=empty)
+        raise
+    lock.release()
+    return summary
+
+
+def _score(source, spec, fields, workers, timeout_s, batch_size, engine, progress, output: Path, journal: Path,
+           resume: bool, summary_path, histogram_path) -> Summary:
     builder = SummaryBuilder(grouped=fields.group is not None)
-    skip = 0
-    if resume and journal.exists():
-        skip = _recover(journal, builder)
-    elif resume and output.exists():  # a finished parquet run: nothing left to grade
-        raise DataError(f"{output} is already complete; remove it to score again")
-    elif output.exists() and not overwrite:
-        raise DataError(f"{output} exists: pass resume to continue it or overwrite to replace it")
-    elif journal.exists():
-        journal.unlink()
-    output.parent.mkdir(parents=True, exist_ok=True)
+    skip = _recover(journal, builder) if resume and journal.exists() else 0
     total = source.count() if progress else None
     start = time.perf_counter()
     graded_now = 0
     extra: dict[str, Any] = {"engine": engine, "workers": workers, "resumed_rows": skip}
-    with open(journal, "ab") as handle, tqdm(
-        total=total, initial=skip, disable=not progress, unit="row", desc="scoring", dynamic_ncols=True
-    ) as bar:
-        last_flush, unreported = time.monotonic(), 0
-        for _, line, stats in iter_results(source, spec, fields, workers, timeout_s, batch_size, skip, engine, extra):
-            handle.write(line.encode("utf-8") + b"\n")
-            builder.add(*stats)
-            graded_now += 1
-            unreported += 1
-            if unreported == 1024 or time.monotonic() - last_flush > FLUSH_SECONDS:
-                bar.update(unreported)
-                unreported = 0
-                if time.monotonic() - last_flush > FLUSH_SECONDS:
-                    handle.flush()
-                    last_flush = time.monotonic()
-        bar.update(unreported)
-        handle.flush()
-        os.fsync(handle.fileno())
-    if builder.count == 0:
-        raise DataError(f"{input_path} has no rows")
+    try:
+        with open(journal, "ab") as handle, tqdm(
+            total=total, initial=skip, disable=not progress, unit="row", desc="scoring", dynamic_ncols=True
+        ) as bar:
+            last_flush, unreported = time.monotonic(), 0
+            for _, line, stats in iter_results(source, spec, fields, workers, timeout_s, batch_size, skip, engine,
+                                               extra):
+                handle.write(line.encode("utf-8") + b"\n")
+                builder.add(*stats)
+                graded_now += 1
+                unreported += 1
+                if unreported == 1024 or time.monotonic() - last_flush > FLUSH_SECONDS:
+                    bar.update(unreported)
+                    unreported = 0
+                    if time.monotonic() - last_flush > FLUSH_SECONDS:
+                        handle.flush()
+                        last_flush = time.monotonic()
+            bar.update(unreported)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        raise DataError(f"cannot write {journal}: {exc.strerror or exc}; the complete rows written so far are "
+                        "kept: fix the cause and run the same command with --resume") from exc
     if journal != output:
-        _to_parquet(journal, output)
+        try:
+            _to_parquet(journal, output)
+        except OSError as exc:
+            output.unlink(missing_ok=True)
+            raise DataError(f"cannot write {output}: {exc.strerror or exc}; the rows are kept in {journal.name}: "
+                            "fix the cause and run the same command with --resume") from exc
         journal.unlink()
     summary = builder.build(time.perf_counter() - start, graded_now, extra)
     if summary_path is not None:
@@ -222,13 +292,9 @@ def read_summary(path: str | Path) -> Summary:
 
 def plot_histogram(summary: Summary, path: str | Path) -> Path:
     """A PNG bar chart of the score histogram (needs matplotlib)."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError as exc:
-        raise RewardkitError("plotting needs matplotlib: pip install matplotlib") from exc
+    matplotlib = require("matplotlib", "plot", "drawing a histogram")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
     width = 1 / HISTOGRAM_BINS
     fig, ax = plt.subplots(figsize=(6, 3.5))
     ax.bar([i * width for i in range(HISTOGRAM_BINS)], summary.histogram, width=width, align="edge",
@@ -254,6 +320,7 @@ def format_summary(summary: Summary) -> str:
         f"mean score      {num(summary.mean_score)}",
         f"pass rate       {num(summary.pass_rate)}",
         f"timeouts        {summary.timeouts}",
+        f"failed rows     {summary.failed}",
         f"rows/s          {summary.rows_per_second:,.0f}",
     ]
     lines += [f"error {kind:<18}{n}" for kind, n in summary.errors.items()]

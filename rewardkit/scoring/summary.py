@@ -13,6 +13,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 HISTOGRAM_BINS = 20
+# Errors that mean a row could not be graded at all (a wrong field mapping, a grader that broke,
+# the time bound), as opposed to a grade of bad model output (empty, too long, no answer).
+FAILED_ERRORS = frozenset({"invalid_row", "invalid_sample", "missing_reference", "timeout", "worker_crashed",
+                           "grader_exception"})
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
@@ -36,6 +40,8 @@ class Summary(BaseModel):
     pass_rate: float | None = Field(description="Fraction of rows that passed, over all rows.")
     errors: dict[str, int] = Field(description="Rows with an error, by error kind (timeouts included).")
     timeouts: int = Field(default=0, description="Rows whose grading ran past the time bound.")
+    failed: int = Field(default=0, description="Rows that could not be graded at all (errors "
+                        + ", ".join(sorted(FAILED_ERRORS)) + ").")
     part_means: dict[str, float] = Field(description="Mean of each sub-score over the rows that have it.")
     seconds: float = Field(description="Wall-clock time of this run (a resumed run counts its own time).")
     rows_per_second: float = Field(description="Rows graded in this run per second.")
@@ -129,6 +135,7 @@ class SummaryBuilder:
             pass_rate=self.passed / self.count if self.count else None,
             errors=dict(self.errors.most_common()),
             timeouts=self.timeouts,
+            failed=sum(n for kind, n in self.errors.items() if kind in FAILED_ERRORS),
             part_means={k: self.part_sums[k] / self.part_counts[k] for k in sorted(self.part_sums)},
             seconds=round(seconds, 4),
             rows_per_second=round(now / seconds, 2) if seconds > 0 else 0.0,

@@ -61,7 +61,7 @@ def test_in_process_and_worker_engines_agree(tmp_path):
 def test_existing_output_needs_resume_or_overwrite(tmp_path):
     src = make_input(tmp_path / "in.jsonl", n=5)
     score_dataset(src, tmp_path / "out.jsonl", "exact", workers=0, progress=False)
-    with pytest.raises(DataError, match="exists"):
+    with pytest.raises(DataError, match="exists: use --resume to continue it or --overwrite"):
         score_dataset(src, tmp_path / "out.jsonl", "exact", workers=0, progress=False)
     score_dataset(src, tmp_path / "out.jsonl", "exact", workers=0, progress=False, overwrite=True)
     with pytest.raises(DataError, match=r"\.jsonl or \.parquet"):
@@ -73,7 +73,8 @@ def test_resume_drops_a_torn_line_and_finishes(tmp_path):
     score_dataset(src, tmp_path / "full.jsonl", "math", FIELDS, workers=0, progress=False)
     full = (tmp_path / "full.jsonl").read_text()
     lines = full.splitlines(keepends=True)
-    (tmp_path / "part.jsonl").write_text("".join(lines[:7]) + lines[7][:15])  # torn 8th line
+    score_dataset(src, tmp_path / "part.jsonl", "math", FIELDS, workers=0, progress=False)
+    (tmp_path / "part.jsonl").write_text("".join(lines[:7]) + lines[7][:15])  # cut short: a torn 8th line
     summary = score_dataset(src, tmp_path / "part.jsonl", "math", FIELDS, workers=1, progress=False, resume=True)
     assert (tmp_path / "part.jsonl").read_text() == full
     assert summary.count == 20 and summary.extra["resumed_rows"] == 7
