@@ -103,7 +103,9 @@ class StringCheckGrader(_Templated):
             self.inner = exact if op == "eq" else CombineGrader(
                 graders={"eq": {"type": "exact", **RAW_TEXT}}, method="formula", formula="1 - eq", pass_threshold=1.0)
         else:
-            self.inner = ContainsGrader(case_sensitive=op == "like")
+            # The hosted like / ilike is a plain substring test: its semantics, not contains' defaults.
+            self.inner = ContainsGrader(case_sensitive=op == "like", whole_word=False, distractors_field=None,
+                                        max_extra_words=None)
 
 
 class TextSimilarityConfig(_TemplateConfig):

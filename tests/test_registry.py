@@ -44,7 +44,7 @@ def test_unknown_name_lists_known_names_and_the_closest():
         ({"type": "exact", "casefold": True}, "casefold", "Extra inputs"),
         ({"type": "exact", "partial_score": 2}, "partial_score", "less than or equal to 1"),
         ({"type": "similarity", "metric": "cosine"}, "metric", "levenshtein"),
-        ({"type": "contains", "regex": True, "patterns": ["("]}, "spec", "not a valid regex"),
+        ({"type": "contains", "regex": True, "patterns": ["("]}, "patterns", "not a valid regex"),
         ({"type": "format"}, "spec", "no check configured"),
         ({"type": "combine", "graders": {"a": "exact"}, "weights": {"b": 1}}, "spec", "unknown sub-graders"),
         ({"type": "combine", "graders": {"a": {"type": "exact", "bogus": 1}}}, "graders.a.bogus", "Extra inputs"),
