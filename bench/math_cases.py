@@ -110,7 +110,8 @@ CORE: list[tuple[str, str, str, bool]] = [
     ("exact", "1267650600228229401496703205377", r"2^{100}+1", True),
     ("exact", "1267650600228229401496703205377", r"2^{100}", False),
     ("exact", r"\frac{1}{3}", "0.333", False),
-    ("exact", r"\frac{1}{3}", "0.3333333", False),
+    ("exact", r"\frac{1}{3}", "0.3333333", True),  # 7 digits, truncated: the decimal rule (README)
+    ("exact", r"\frac{1}{3}", "0.33333", False),  # 5 significant digits: too few for the decimal rule
     ("exact", r"\frac{2}{3}", r"\frac{4}{6}", True),
     ("exact", "0.1", r"\frac{1}{10}", True),
     ("exact", "100000000000000000001", "100000000000000000000", False),
@@ -232,7 +233,7 @@ CHOICE: list[tuple[str, str, bool]] = [
 
 # (reference, response, equivalent): where the answer has to be found.
 EXTRACTION: list[tuple[str, str, bool]] = [
-    ("5", r"First \boxed{3}, but on reflection \boxed{5}.", True),
+    ("5", r"First \boxed{3}, but on reflection \boxed{5}.", False),  # a hedge: two different boxes
     ("3", r"First \boxed{3}, but on reflection \boxed{5}.", False),
     (r"\{1, \{2\}\}", r"The set is \boxed{\{1, \{2\}\}}", True),
     ("7", r"\fbox{7}", True),
@@ -246,7 +247,7 @@ EXTRACTION: list[tuple[str, str, bool]] = [
     ("10", "<think>maybe 10</think><answer>12</answer>", False),
     ("6", r"<think>I think \boxed{5}.</think> The answer is 6.", True),
     ("5", r"<think>I think \boxed{5}.</think> The answer is 6.", False),
-    ("4", "I think it is 3, no wait, it is 4", True),
+    ("4", "I think it is 3, no wait, it is 4", False),  # commits to no single number
     ("3", "I think it is 3, no wait, it is 4", False),
     ("8", "**Answer:** 8", True),
     (r"\frac{3}{4}", r"so the final answer is $\frac{3}{4}$.", True),

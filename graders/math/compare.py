@@ -26,6 +26,27 @@ class Timeout(Exception):
     """The comparison ran past its deadline."""
 
 
+WALL_FACTOR = 10  # the wall-clock safety net, as a multiple of the CPU-time bound
+
+
+class Deadline:
+    """A grade's bound in its own thread's CPU time, so that a verdict does not depend on how busy the
+    machine is (threads waiting for the GIL or a core do not spend it), with a wall-clock net of
+    ``WALL_FACTOR`` times the bound for work that blocks instead of computing."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.cpu_end = time.thread_time() + seconds
+        self.wall_end = time.monotonic() + WALL_FACTOR * seconds
+
+    def expired(self) -> bool:
+        return time.thread_time() > self.cpu_end or time.monotonic() > self.wall_end
+
+    def left(self) -> float:
+        """Seconds of the bound left (for work handed to a bounded child process)."""
+        return min(self.cpu_end - time.thread_time(), self.wall_end - time.monotonic())
+
+
 @dataclass(frozen=True)
 class Options:
     """How values are compared (see MathConfig for the meaning of each)."""
@@ -33,6 +54,8 @@ class Options:
     rel_tol: float = 1e-9
     abs_tol: float = 0.0
     symbolic: bool = True
+    ordered_lists: bool = False
+    decimal_digits: int = 6
 
 
 @dataclass
@@ -44,13 +67,13 @@ class Verdict:
 class Comparer:
     """Compares two answers under one deadline."""
 
-    def __init__(self, options: Options, deadline: float):
+    def __init__(self, options: Options, deadline: Deadline):
         self.options = options
         self.deadline = deadline
         self.how = "structure"
 
     def tick(self) -> None:
-        if time.monotonic() > self.deadline:
+        if self.deadline.expired():
             raise Timeout()
 
     # -- structures ------------------------------------------------------------------------
@@ -61,6 +84,13 @@ class Comparer:
         if ka == "intervals" or kb == "intervals":
             ia, ib = as_intervals(a), as_intervals(b)
             return ia is not None and ib is not None and self.intervals_equal(ia, ib)
+        if ka == "list" and kb == "list" and (named := _named_values(a)) and (other := _named_values(b)):
+            return named.keys() == other.keys() and all(self.equal(named[k], other[k]) for k in named)
+        if {ka, kb} == {"list", "tuple"}:  # "10, 4, -2" against the tuple "(10, 4, -2)": in order
+            xs, ys = (a[1], b[3]) if ka == "list" else (a[3], b[1])
+            return self.ordered(tuple(map(_value_of, xs)), tuple(map(_value_of, ys)))
+        if ka == "list" and kb == "list" and self.options.ordered_lists:
+            return self.ordered(items(a), items(b))
         if ka in ("list", "set") or kb in ("list", "set"):
             return self.unordered(items(a), items(b))
         if ka == "tuple" and kb == "tuple":
@@ -94,11 +124,15 @@ class Comparer:
     def relations_equal(self, a: tuple, b: tuple) -> bool:
         if a[0] != "rel":
             a, b = b, a
-        if b[0] != "rel":  # "x = 3" or "2 + 3 = 5" against "5": compare the final value
+        if b[0] != "rel":  # "x = 3", "f(2) = 3" or "2 + 3 = 5" against "3": compare the final value
             value = assigned_value(a)
-            if value is None and set(a[1]) == {"="} and not free_symbols(a[2][-1]):
-                value = a[2][-1]
-            return value is not None and self.equal(value, b)
+            if value is None and set(a[1]) == {"="} and not free_symbols(a[2][0]) and not free_symbols(a[2][-1]):
+                value = a[2][-1]  # a computation chain; "a + 3z = 0" is an equation, not 0
+            if value is None or not self.equal(value, b):
+                return False
+            # Every step of a chain must hold: "41 = 42" is not an answer of 42 (nor of 41).
+            steps = [e for e in a[2] if not (is_label(e) and free_symbols(e))]
+            return all(self.values_equal(step, value) for step in steps if step is not value)
         if set(a[1]) != {"="} or set(b[1]) != {"="}:
             return a[1] == b[1] and self.ordered(a[2], b[2])
         va, vb = assignment(a), assignment(b)
@@ -128,7 +162,7 @@ class Comparer:
             return False
         if ea is not None and eb is not None:
             self.how = "exact"
-            return ea == eb
+            return ea == eb or self.decimal_approximates(a, b) or self.decimal_approximates(b, a)
         symbols = free_symbols(a) | free_symbols(b)
         if not symbols:
             try:
@@ -139,8 +173,45 @@ class Comparer:
             except NotANumber:
                 return self.symbolic(a, b)
             self.how = "numeric"
-            return close(va, vb, self.options.rel_tol, self.options.abs_tol)
+            return (close(va, vb, self.options.rel_tol, self.options.abs_tol)
+                    or self.decimal_approximates(a, b, vb) or self.decimal_approximates(b, a, va))
         return self.at_random_points(a, b)
+
+    def decimal_approximates(self, a: tuple, b: tuple, b_value=None) -> bool:
+        """Whether ``a`` is a decimal literal giving ``b`` to every digit it writes.
+
+        The rule (documented in the README): a decimal with at least ``decimal_digits`` significant
+        digits equals a value that has no exact decimal form of that length when it is that value
+        rounded or truncated to the places written: 0.0833333333 is 1/12 and 3.14159265 is pi,
+        while 0.333 (too few digits) and 0.33333334 (a wrong last digit) are not 1/3.
+        """
+        sign = 1
+        if a[0] == "neg":
+            sign, a = -1, a[1]
+        if a[0] != "num" or len(a) != 3:
+            return False
+        digits = self.options.decimal_digits
+        value, places = sign * a[1], a[2]
+        if digits <= 0 or len(str(abs(value.numerator * 10**places // value.denominator))) < digits:
+            return False
+        scale = 10**places
+        target = exact(b) if b_value is None else None
+        if target is not None:
+            if (target * scale).denominator == 1:
+                return False  # b has an exact decimal of this length: only b itself is b
+            shifted = target * scale
+            candidates = {int(shifted), round(shifted)}
+        else:
+            if b_value is None:
+                return False
+            if ctx.im(b_value) != 0 or ctx.isinf(b_value) or places > 30:
+                return False
+            shifted = b_value * scale
+            candidates = {int(ctx.nint(shifted)), int(ctx.floor(shifted)) if shifted > 0 else int(ctx.ceil(shifted))}
+        if value * scale not in candidates:
+            return False
+        self.how = "decimal approximation"
+        return True
 
     def sample_points(self, a: tuple, b: tuple, seed: int):
         """(value of a, value of b) at up to 2 * _POINTS random points where both are defined."""
@@ -188,7 +259,7 @@ class Comparer:
     def symbolic(self, a: tuple, b: tuple) -> bool:
         if not self.options.symbolic or has_large_power(a) or has_large_power(b):
             return False
-        left = self.deadline - time.monotonic()
+        left = self.deadline.left()
         if left <= 0:
             raise Timeout()
         try:
@@ -263,21 +334,59 @@ def canonical(node: tuple) -> tuple:
     return node
 
 
+def _named_values(node: tuple) -> dict | None:
+    """'k=45, n=2' as {k: 45, n: 2} (every item an assignment to a different label), else None."""
+    found = [assignment(item) for item in node[1]]
+    if ";" in node[2] or not all(found) or len({label for label, _ in found}) != len(found):
+        return None
+    return dict(found)
+
+
+def _value_of(node: tuple) -> tuple:
+    return canonical(assigned_value(node) or node)
+
+
 def items(node: tuple) -> tuple:
+    if node[0] == "list" and ";" in node[2] and any(assignment(i) for i in node[1]):
+        return _solution_tuples(node)
     if node[0] in ("list", "set"):
-        return tuple(canonical(assigned_value(i) or i) for i in node[1])
-    return (canonical(assigned_value(node) or node),)
+        return tuple(map(_value_of, node[1]))
+    return (_value_of(node),)
 
 
-def assignment(node: tuple) -> tuple[str, tuple] | None:
-    """For 'x = v' or 'v = x' (x not in v): (x, v); for a chain 'x = 2 + 3 = 5': (x, 5); else None."""
+def _solution_tuples(node: tuple) -> tuple:
+    """'p=5, q=2; p=7, q=2' -> the points (5, 2), (7, 2): ';' separates solutions, ',' their values."""
+    solutions, current = [], [node[1][0]]
+    for sep, item in zip(node[2], node[1][1:]):
+        if sep == ";":
+            solutions.append(current)
+            current = []
+        current.append(item)
+    solutions.append(current)
+    return tuple(("tuple", "(", ")", tuple(map(_value_of, s))) if len(s) > 1 else _value_of(s[0])
+                 for s in solutions)
+
+
+def is_label(node: tuple) -> bool:
+    """Whether a node names a quantity rather than computing one: x, a_1, f(3), W(x), V_1:V_2."""
+    if node[0] == "sym":
+        return True
+    if node[0] == "mul":
+        return node[1][0][0] == "sym"
+    if node[0] == "div":
+        return is_label(node[1]) and is_label(node[2])
+    return False
+
+
+def assignment(node: tuple) -> tuple[tuple, tuple] | None:
+    """For 'x = v' or 'v = x' (x a label not in v): (x, v); for a chain 'x = 2 + 3 = 5': (x, 5)."""
     if node[0] != "rel" or set(node[1]) != {"="}:
         return None
     left, right = node[2][0], node[2][-1]
-    if left[0] == "sym" and left[1] not in free_symbols(right):
-        return left[1], right
+    if is_label(left) and not free_symbols(left) & free_symbols(right):
+        return left, right
     if right[0] == "sym" and right[1] not in free_symbols(left):
-        return right[1], left
+        return right, left
     return None
 
 
@@ -330,29 +439,81 @@ def as_intervals(node: tuple) -> list | None:
 
 
 def _inequality(node: tuple) -> list | None:
+    """The interval of the one expression an inequality bounds ('1 < x <= 2', '-x > -1', '0<f(x)<1').
+
+    When that expression is linear in one variable (2x + 1), the interval is solved for the
+    variable (a negative slope flips it); otherwise ('f(x)', 'x^2') it is the expression's range.
+    """
     ops, exprs = node[1], node[2]
     if not all(op in _OPEN for op in ops):
         return None
-    variables = [e for e in exprs if e[0] == "sym"]
-    if len(variables) != 1:
+    bounded = {e for e in exprs if free_symbols(e)}
+    if len(bounded) != 1:
         return None
+    subject = next(iter(bounded))
     lo, lo_closed, hi, hi_closed = NEG_INF, False, INF, False
     for i, op in enumerate(ops):
         left, right = exprs[i], exprs[i + 1]
-        if left == variables[0]:
+        if left == subject and right != subject:
             bound, var_on_left = right, True
-        elif right == variables[0]:
+        elif right == subject and left != subject:
             bound, var_on_left = left, False
         else:
-            return None
-        if free_symbols(bound):
             return None
         upper = (op in ("<", "<=")) == var_on_left
         if upper:
             hi, hi_closed = bound, _OPEN[op]
         else:
             lo, lo_closed = bound, _OPEN[op]
+    linear = _linear(subject)
+    if linear is None:
+        return [(lo, lo_closed, hi, hi_closed)]
+    slope, offset = linear
+    lo, hi = _solve_bound(lo, slope, offset), _solve_bound(hi, slope, offset)
+    if _key(slope) < 0:
+        lo, lo_closed, hi, hi_closed = hi, hi_closed, lo, lo_closed
     return [(lo, lo_closed, hi, hi_closed)]
+
+
+def _substitute(node: tuple, name: str, value: tuple) -> tuple:
+    """The tree with every ``("sym", name)`` replaced by ``value``."""
+    if node == ("sym", name):
+        return value
+    if node[0] in ("add", "mul"):
+        return (node[0], tuple(_substitute(c, name, value) for c in node[1]))
+    if node[0] in ("neg",):
+        return ("neg", _substitute(node[1], name, value))
+    if node[0] in ("div", "pow"):
+        return (node[0], _substitute(node[1], name, value), _substitute(node[2], name, value))
+    if node[0] == "fn":
+        return ("fn", node[1], tuple(_substitute(c, name, value) for c in node[2]))
+    return node
+
+
+def _linear(expr: tuple) -> tuple[tuple, tuple] | None:
+    """(slope, offset) trees when ``expr`` is slope * v + offset in its one variable v, other than
+    v itself (None for a bare variable, several variables or a non-linear expression)."""
+    symbols = free_symbols(expr)
+    if expr[0] == "sym" or len(symbols) != 1:
+        return None
+    (name,) = symbols
+    try:
+        at = {t: exact(_substitute(expr, name, ("num", Fraction(t)))) for t in (0, 1, 2, 7)}
+    except (TooLarge, ZeroDivisionError):
+        return None
+    if any(v is None for v in at.values()):
+        return None
+    slope, offset = at[1] - at[0], at[0]
+    if slope == 0 or any(at[t] != slope * t + offset for t in (2, 7)):
+        return None
+    return ("num", slope), ("num", offset)
+
+
+def _solve_bound(bound: tuple, slope: tuple, offset: tuple) -> tuple:
+    """(bound - offset) / slope; infinities keep their sign times the slope's."""
+    if bound in (INF, NEG_INF):
+        return bound if _key(slope) > 0 else (NEG_INF if bound == INF else INF)
+    return ("div", ("add", (bound, ("neg", offset))), slope)
 
 
 def _key(value: tuple) -> float:
@@ -372,7 +533,7 @@ def _intersect(a: tuple, b: tuple) -> list | None:
     return [(lo[0], lo[1], hi[2], hi[3])]
 
 
-def compare(reference: tuple, answer: tuple, options: Options, deadline: float) -> Verdict:
+def compare(reference: tuple, answer: tuple, options: Options, deadline: Deadline) -> Verdict:
     """Whether ``answer`` is equivalent to ``reference``; raises Timeout past the deadline."""
     comparer = Comparer(options, deadline)
     equal = comparer.equal(reference, answer)

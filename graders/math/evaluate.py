@@ -17,6 +17,8 @@ MAX_BITS = 100_000  # largest exact intermediate value (about 30,000 digits)
 MAX_LOG10 = 1e6  # largest numeric magnitude, as a power of ten
 MAX_FACTORIAL_EXACT = 2000
 MAX_FACTORIAL_NUMERIC = 10**7
+MAX_PERIODIC_LOG10 = 60  # sin(10^999999) needs a million digits of pi to reduce its argument
+_PERIODIC = {"sin", "cos", "tan", "cot", "sec", "csc"}
 
 ctx = mpmath.MPContext()
 ctx.dps = 40
@@ -201,6 +203,8 @@ def _numeric_fn(name: str, args: list):
         return ctx.log(x, base)
     if name == "exp" and ctx.re(x) > MAX_LOG10:
         raise TooLarge("exp too large")
+    if name in _PERIODIC and x != 0 and _magnitude(x) > MAX_PERIODIC_LOG10:
+        raise TooLarge(f"{name} of a number too large to reduce in time")
     try:
         return _FUNCTIONS[name](x)
     except (ValueError, ZeroDivisionError) as exc:

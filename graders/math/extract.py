@@ -1,79 +1,181 @@
 """Finding the final answer in a model response.
 
-Each strategy looks for one convention and returns the last answer it finds, or None.
-The grader tries them in the configured order and stops at the first hit.
+The response is first cut to what the model committed to (``final_part``): chat-template tokens end
+it, an unterminated ``<think>`` holds no answer, and only the text after the last ``</think>`` counts.
+Each strategy then looks for one convention and returns what it finds, or None; the grader tries
+them in the configured order and stops at the first hit. Every scan here is linear in the text.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
+# A chat-template token ends the model's turn: "<|im_end|>", "<|eot_id|>", "</s>", "<｜end▁of▁sentence｜>".
+_SPECIAL_TOKEN = re.compile(r"<\|[^|<>\n]{1,40}\|>|</s>|<｜[^｜<>\n]{1,40}｜>")
+_ROLE_WORD = re.compile(r"\s*(?:assistant|model)\b\s*", re.IGNORECASE)
 _BOXED = re.compile(r"\\(?:boxed|fbox)")
-_ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.DOTALL | re.IGNORECASE)
-_FINAL_ANSWER = re.compile(r"final\s+answer\s*(?:is|:|=)?\s*:?", re.IGNORECASE)
+_FINAL_ANSWER = re.compile(r"final\s+answer\b\s*(?:is|:|=)?\s*:?", re.IGNORECASE)
 _ANSWER_IS = re.compile(r"\banswer\s+(?:is|will\s+be|should\s+be)\s*:?", re.IGNORECASE)
-_ANSWER_COLON = re.compile(r"(?:^|\n)[ \t>*#_]*answer[*_]*\s*[:：][*_]*", re.IGNORECASE)
-_GSM8K = re.compile(r"####\s*")
-_NUMBER = re.compile(r"-?\d+(?:,\d{3})*(?:\.\d+)?(?:\s*/\s*\d+)?|-?\.\d+")
-_SENTENCE_END = re.compile(r"\.(?:\s|$)|\n")
+_ANSWER_COLON = re.compile(r"(?:^|\n)[ \t>*#_]*answer[*_]*[ \t]*[:：][*_]*", re.IGNORECASE)
+_GSM8K = re.compile(r"####[ \t]*")
+# A number that is a word of its own: not part of "AZYUK2A", "x2" or "3rd".
+_NUMBER = re.compile(r"(?<![\w.])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*/\s*\d+)?(?![\w])|(?<![\w.])-?\.\d+(?![\w])")
+_SENTENCE_END = re.compile(r"\.(?:\s|$)|\n|[!?](?:\s|$)")
+# Between two boxes of one answer ("\boxed{1}, \boxed{2}", "\boxed{-2} \quad\text{and}\quad \boxed{1}").
+_BOX_GAP = re.compile(
+    r"(?:\s|[,;&]|\$|\\[()\[\]]|\\q?quad\b|\\[,;!: ]|\\\\|\\text\{\s*(?:and|or|,)?\s*\}|\band\b|\bor\b)*"
+)
+# Math spans, for an answer written as the last formula: $$..$$, \[..\], \(..\), $..$.
+_MATH_SPAN = re.compile(r"\$\$(.{1,2000}?)\$\$|\\\[(.{1,2000}?)\\\]|\\\((.{1,2000}?)\\\)|(?<![\\$])\$([^$]{1,2000}?)(?<!\\)\$",
+                        re.DOTALL)
+# Sentences that carry no answer at the end of a response ("I hope it is correct.").
+_COURTESY = re.compile(r"i hope|hope (?:this|it|that) helps|let me know|feel free|is (?:this|that) correct", re.IGNORECASE)
+# A concluding sentence that hedges does not commit to its number.
+_HEDGE_WORDS = re.compile(r"\b(?:maybe|perhaps|possibly|probably|either|guess|might|not sure|unsure|or)\b",
+                          re.IGNORECASE)
+_LEADING_BOX = re.compile(r"(?:\$\$?|\\[(\[]|\s)*\\(?:boxed|fbox)")
 MAX_BRACE_SCAN = 20_000
 
 
-def strip_thinking(text: str) -> str:
-    """The text after the last ``</think>`` (the whole text when there is none)."""
-    end = text.rfind("</think>")
-    return text[end + len("</think>"):] if end != -1 else text
+@dataclass
+class Found:
+    """What the response commits to: the answer, and any earlier, different final answers (a hedge)."""
+
+    answer: str | None
+    others: list[str] = field(default_factory=list)
+    unterminated: bool = False
 
 
-def _balanced(text: str, open_at: int) -> str | None:
-    """The content of the brace group opening at ``open_at`` (bounded scan), or None."""
-    depth = 0
-    for i in range(open_at, min(len(text), open_at + MAX_BRACE_SCAN)):
+def final_part(text: str, ignore_thinking: bool = True) -> str:
+    """The part of a response that can hold its answer.
+
+    Leading chat tokens (``<|im_start|>assistant``) are skipped and the first later one ends the
+    turn. With ``ignore_thinking``, the text after the last ``</think>`` is kept; a ``<think>``
+    that is never closed makes everything after it reasoning, not an answer.
+    """
+    start = 0
+    while (m := _SPECIAL_TOKEN.match(text, start)) or (start < len(text) and text[start].isspace()):
+        start = m.end() if m else start + 1
+        if m and (role := _ROLE_WORD.match(text, start)):
+            start = role.end()
+    end = _SPECIAL_TOKEN.search(text, start)
+    text = text[start : end.start() if end else len(text)]
+    if not ignore_thinking:
+        return text
+    closed = text.rfind("</think>")
+    if closed != -1:
+        return text[closed + len("</think>"):]
+    opened = text.find("<think>")
+    return text[:opened] if opened != -1 else text
+
+
+def _closing_braces(text: str, start: int, stop: int) -> dict[int, int]:
+    """For each unescaped ``{`` in ``text[start:stop]``, the index of its matching ``}`` (one pass)."""
+    pairs, stack = {}, []
+    i = start
+    while i < stop:
         ch = text[i]
-        if ch == "{" and text[i - 1] != "\\":
-            depth += 1
-        elif ch == "}" and text[i - 1] != "\\":
-            depth -= 1
-            if depth == 0:
-                return text[open_at + 1 : i]
-    return None
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "{":
+            stack.append(i)
+        elif ch == "}" and stack:
+            pairs[stack.pop()] = i
+        i += 1
+    return pairs
 
 
-def boxed(text: str) -> str | None:
-    """The content of the last ``\\boxed{...}`` / ``\\fbox{...}`` (nested braces), or ``\\boxed 5``."""
-    for match in reversed(list(_BOXED.finditer(text))):
+def boxes(text: str) -> tuple[list[tuple[int, int, str]], bool]:
+    """The top-level ``\\boxed{...}`` / ``\\fbox{...}`` (and ``\\boxed 5``) as (start, end, content),
+    in order, and whether a box after the last closed one is left open (a cut-off answer)."""
+    found: list[tuple[int, int, str]] = []
+    starts = [m for m in _BOXED.finditer(text)]
+    if not starts:
+        return found, False
+    pairs = _closing_braces(text, starts[0].start(), min(len(text), starts[-1].end() + MAX_BRACE_SCAN))
+    covered_to, unterminated = -1, False
+    for match in starts:
+        if match.start() < covered_to:
+            continue  # a box inside a box: the outer one is the answer
         i = match.end()
         while i < len(text) and text[i] == " ":
             i += 1
         if i < len(text) and text[i] == "{":
-            content = _balanced(text, i)
-            if content is not None:
-                return content.strip()
-        elif i > match.end():  # \boxed 5
-            token = re.match(r"[^\s$]+", text[i:])
-            if token:
-                return token.group(0)
-    return None
+            close = pairs.get(i)
+            if close is None:
+                unterminated = True
+                covered_to = len(text)
+                continue
+            found.append((match.start(), close + 1, text[i + 1 : close].strip()))
+            covered_to = close + 1
+            unterminated = False
+        elif i > match.end() and (token := re.match(r"[^\s$]{1,100}", text[i : i + 100])):
+            found.append((match.start(), i + token.end(), token.group(0)))
+            covered_to = i + token.end()
+            unterminated = False
+    return found, unterminated
+
+
+def boxed_answer(text: str) -> Found | None:
+    """The last group of adjacent boxes (one answer, joined as a list), and the earlier boxes."""
+    found, unterminated = boxes(text)
+    if unterminated:
+        return Found(None, unterminated=True)
+    if not found:
+        return None
+    group = [found[-1]]
+    for box in reversed(found[:-1]):
+        gap = text[box[1] : group[0][0]]
+        if len(gap) > 200 or _BOX_GAP.fullmatch(gap) is None:
+            break
+        group.insert(0, box)
+    answer = ", ".join(content for _, _, content in group)
+    others = [content for _, _, content in found[: len(found) - len(group)]]
+    return Found(answer or None, others)
+
+
+def open_answer_tag(text: str) -> bool:
+    """Whether an ``<answer>`` is opened after the last ``</answer>`` (a cut-off answer)."""
+    low = text.lower()
+    return low.rfind("<answer>") > low.rfind("</answer>")
+
+
+def boxed(text: str) -> str | None:
+    """The content of the last group of boxes, or None (also for an unclosed box)."""
+    found = boxed_answer(text)
+    return found.answer if found else None
 
 
 def answer_tag(text: str) -> str | None:
-    found = _ANSWER_TAG.findall(text)
-    if not found:
+    """The content of the last ``<answer>...</answer>`` (its box, when it holds one)."""
+    low = text.lower()
+    close = low.rfind("</answer>")
+    if close == -1:
         return None
-    content = found[-1].strip()
+    open_ = low.rfind("<answer>", 0, close)
+    if open_ == -1:
+        return None
+    content = text[open_ + len("<answer>") : close].strip()
     return boxed(content) or content or None
 
 
 def _after(pattern: re.Pattern[str], text: str) -> str | None:
-    """The answer written after the last match of ``pattern``: a $...$ span, a box, or the clause."""
-    matches = list(pattern.finditer(text))
-    if not matches:
+    """The answer written after the last match of ``pattern``: a math span, a box, or the clause."""
+    last = None
+    for last in pattern.finditer(text):  # noqa: B007 - the last match is wanted
+        pass
+    if last is None:
         return None
-    rest = text[matches[-1].end():].lstrip(" \t*_")
-    inner = boxed(rest[:2000]) if rest.lstrip("$\\( ").startswith(("\\boxed", "\\fbox")) else None
-    if inner:
-        return inner
+    rest = text[last.end():].lstrip(" \t*_#")
+    if rest.startswith("\n"):
+        rest = rest.lstrip()
+    if _LEADING_BOX.match(rest):
+        inner = boxed(rest[:MAX_BRACE_SCAN])
+        if inner:
+            return inner
     for open_, close in (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]")):
         if rest.startswith(open_):
             end = _unescaped(rest, close, len(open_))
@@ -105,15 +207,69 @@ def answer_colon(text: str) -> str | None:
 
 
 def gsm8k(text: str) -> str | None:
-    found = list(_GSM8K.finditer(text))
-    if not found:
+    found = None
+    for found in _GSM8K.finditer(text):  # noqa: B007 - the last match is wanted
+        pass
+    if found is None:
         return None
-    line = text[found[-1].end():].split("\n", 1)[0].strip()
+    line = text[found.end():].split("\n", 1)[0].strip()
     return line or None
 
 
+def _sentences(text: str) -> list[str]:
+    """The sentences of the text's last 2,000 characters, without trailing courtesy sentences."""
+    tail = text[-2000:]
+    parts = [p.strip() for p in _SENTENCE_END.split(tail)]
+    parts = [p for p in parts if p]
+    while parts and _COURTESY.search(parts[-1]) and not any(ch.isdigit() for ch in parts[-1]):
+        parts.pop()
+    return parts
+
+
+def last_formula(text: str) -> str | None:
+    """The last math span (``$..$``, ``\\(..\\)``, ``\\[..\\]``) of the response's final paragraph.
+
+    A response that ends "Therefore $x \\geq 5$ is the solution." answers ``x \\geq 5``, not 5.
+    """
+    tail = text[-4000:].rstrip()
+    while True:  # drop trailing courtesy paragraphs and sentences without maths
+        cut = max(tail.rfind("\n\n"), 0)
+        paragraph = tail[cut:]
+        if cut and not any(c.isdigit() or c in "$\\" for c in paragraph) and _COURTESY.search(paragraph):
+            tail = tail[:cut].rstrip()
+            continue
+        break
+    last = None
+    for last in _MATH_SPAN.finditer(paragraph):  # noqa: B007 - the last match is wanted
+        pass
+    if last is None:
+        return None
+    content = next(g for g in last.groups() if g is not None).strip()
+    return content or None
+
+
+def conclusion(text: str) -> str | None:
+    """The number a response concludes with, only when its last sentence commits to one number.
+
+    "So she sold 48 + 24 = 72 clips." gives 72 (the value after the last '='); a last sentence with
+    several numbers ("5, 6 or 7"), a hedge word ("maybe 7") or no number gives nothing, so a
+    response that never commits cannot earn reward by ending on the right number.
+    """
+    last_two = _sentences(text)[-2:]
+    sentence = next((s for s in reversed(last_two) if any(ch.isdigit() for ch in s)), None)
+    if sentence is None:
+        return None
+    if _HEDGE_WORDS.search(sentence):
+        return None
+    after_equals = sentence.rsplit("=", 1)[-1]
+    numbers = _NUMBER.findall(after_equals)
+    if len(numbers) != 1:
+        return None
+    return numbers[0].replace(" ", "")
+
+
 def last_number(text: str) -> str | None:
-    """The last number in the text (a fallback when no answer is marked)."""
+    """The last stand-alone number in the text (the lenient fallback)."""
     found = _NUMBER.findall(text[-5000:])
     return found[-1].replace(" ", "") if found else None
 
@@ -125,28 +281,50 @@ STRATEGIES: dict[str, Callable[[str], str | None]] = {
     "answer_is": answer_is,
     "answer_colon": answer_colon,
     "gsm8k": gsm8k,
+    "last_formula": last_formula,
 }
 
-_CHOICE = re.compile(r"^\(?\s*([A-Ja-j])\s*\)?[.:)]?(?:\s|$)")
-_CHOICE_PHRASE = re.compile(r"(?:answer|option|choice)\s*(?:is|:)?\s*\(?\s*([A-J])\b\)?", re.IGNORECASE)
+_CHOICE = re.compile(r"^\(?\s?([A-Ja-j])\s?\)?[.:)]?(?:\s|$)")
+# A capital letter standing alone ("B", "(B)", "B.", "option B"), not a word's first letter nor "I think".
+_LONE_LETTER = re.compile(r"(?<![A-Za-z\\])([A-HJ]|I(?! [a-z]))(?![A-Za-z])")
+_CHOICE_PHRASE = re.compile(r"\b(?:answer|option|choice)\s?(?:is|:)?\s?\(?\s?([A-J])\b\)?", re.IGNORECASE)
 _CHOICE_PAREN = re.compile(r"\(([A-J])\)")
-_CHOICE_LINE = re.compile(r"(?:^|\n)\s*([A-J])\s*[:.)]")
+_CHOICE_LINE = re.compile(r"(?:^|\n)\s?([A-J])\s?[:.)]")
+_WRAPPER = re.compile(r"\\(?:text|textbf|textnormal|mathrm|mathbf|mbox)\s*\{([^{}]*)\}")
+_WHITESPACE = re.compile(r"\s+")
 
 
-def choice_letter(text: str) -> str | None:
-    """A multiple-choice letter in an extracted answer: 'B', '(B)', 'B:', 'option B', '\\text{(B)}'."""
-    text = re.sub(r"\\text\{([^{}]*)\}", r"\1", text).strip().strip("$").strip()
+def _squeeze(text: str) -> str:
+    """One space for every run of whitespace (keeps the choice patterns from backtracking)."""
+    return _WHITESPACE.sub(lambda m: "\n" if "\n" in m.group(0) else " ", text)
+
+
+def choice_letters(text: str) -> set[str]:
+    """The choice letters an extracted answer names: 'B', '(B)', 'B:', 'option B', '\\text{(B)}'."""
+    text = _squeeze(_WRAPPER.sub(r"\1", text)).strip().strip("$").strip()
     m = _CHOICE.match(text)
+    if m and len(text) <= 3 + len(m.group(0)):
+        return {m.group(1).upper()}
+    if len(text) <= 60:  # a short answer: every letter standing alone in it ("A or B" names two)
+        return set(_LONE_LETTER.findall(text))
+    letters = {p.upper() for p in _CHOICE_PHRASE.findall(text)}
     if m:
-        return m.group(1).upper()
-    m = _CHOICE_PHRASE.search(text)
-    return m.group(1).upper() if m else None
+        letters.add(m.group(1).upper())
+    return letters
 
 
-def find_choice(text: str) -> str | None:
-    """A multiple-choice letter anywhere in a response, latest clear statement first."""
-    for pattern in (_CHOICE_PHRASE, _CHOICE_PAREN, _CHOICE_LINE):
-        found = pattern.findall(text)
+def find_choices(text: str) -> set[str]:
+    """The choice letters a whole response commits to, latest clear statement first.
+
+    Only one kind of statement is read: the last "answer/option/choice is X" phrases; failing
+    that, parenthesised letters or line-leading letters when the response names exactly one.
+    """
+    text = _squeeze(text[-4000:])
+    phrases = _CHOICE_PHRASE.findall(text)
+    if phrases:
+        return {phrases[-1].upper()}
+    for pattern in (_CHOICE_PAREN, _CHOICE_LINE):
+        found = {letter.upper() for letter in pattern.findall(text)}
         if found:
-            return found[-1].upper()
-    return None
+            return found
+    return set()

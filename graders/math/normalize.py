@@ -26,8 +26,10 @@ _UNICODE_RE = re.compile("|".join(map(re.escape, _UNICODE)))
 # LaTeX that carries no value.
 _DROP = re.compile(
     r"\\(?:left|right|big|Big|bigg|Bigg|displaystyle|textstyle|limits|nolimits)(?![a-zA-Z])"
-    r"|(?<!\\)\\[,;:! ]|\\q?quad(?![a-zA-Z])|\\(?:hspace|vspace)\*?\{[^{}]*\}|~"
+    r"|(?<!\\)\\[,;: ()\[\]]|\\q?quad(?![a-zA-Z])|\\(?:hspace|vspace)\*?\{[^{}]*\}|~|\\+$"
 )
+# "A \approx B": the answer is A (B is only its rounded value), or B when A is empty.
+_APPROX = re.compile(r"\\approx(?![a-zA-Z])|≈")
 _RENAME = [
     (re.compile(r"\\[dtc]frac(?![a-zA-Z])"), r"\\frac"),
     (re.compile(r"\\[dt]binom(?![a-zA-Z])"), r"\\binom"),
@@ -48,18 +50,21 @@ _RENAME = [
 # Degrees, dollars, percent.
 _DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|\\circ(?![a-zA-Z])|\\degree(?![a-zA-Z])|\bdegrees?\b")
 _DOLLAR = re.compile(r"\\\$|\$")
-_PERCENT = re.compile(r"\\?%|\\percent(?![a-zA-Z])|\s*percent\b")
+_PERCENT = re.compile(r"\\?%|\\percent(?![a-zA-Z])|\s*\b(?:percent(?:age)?|pct)\b")
 # \text{...}-like wrappers: the content is kept (units among it are dropped afterwards).
-_TEXT = re.compile(r"\\(?:text|textbf|textit|textrm|mathrm|mathbf|mathit|mbox|operatorname|boldsymbol|mathsf)\s*\{([^{}]*)\}")
-_UNIT_WORDS = (
-    "cm|mm|km|meters?|metres?|centimeters?|millimeters?|kilometers?|inch|inches|feet|foot|ft|yards?|yd|"
-    "miles?|mph|kg|grams?|kilograms?|lbs?|pounds?|ounces?|oz|liters?|litres?|ml|gallons?|"
-    "seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|"
-    "dollars?|cents?|units?|sq|square|cubic|cm\\^2|m\\^2|cm\\^3|m\\^3|people|persons?|students?|apples?|"
-    "boxes|books?|points?|times|ways|dogs?|cats?|cars?|marbles?|cookies?|pieces?|items?|eggs?|pages?|"
-    "per|each|mph|km/h|m/s|rpm|beats|miles per hour|degrees?|radians?|rad"
-)
-_TRAILING_UNITS = re.compile(rf"(?<=[\d\}}\)\s])\s*(?:(?:{_UNIT_WORDS})\b\.?\s*(?:\^\s*\{{?\d\}}?)?\s*)+$", re.IGNORECASE)
+_TEXT = re.compile(r"\\(?:text|textbf|textit|textrm|textnormal|textsf|texttt|mathrm|mathbf|mathit|mbox|"
+                   r"operatorname|boldsymbol|mathsf|mathnormal)\s*\{([^{}]*)\}")
+UNIT_WORDS = frozenset("""
+cm mm km m2 m3 meter meters metre metres centimeter centimeters millimeter millimeters kilometer kilometers
+inch inches feet foot ft yard yards yd mile miles mph kg gram grams kilogram kilograms lb lbs pound pounds
+ounce ounces oz liter liters litre litres ml gallon gallons second seconds sec secs minute minutes min mins
+hour hours hr hrs day days week weeks month months year years dollar dollars cent cents unit units sq
+square cubic per each km/h m/s rpm degree degrees radian radians rad
+""".split())
+# Words that change what a number means: "42 maybe" is not the answer 42.
+_NOT_UNITS = frozenset("maybe perhaps possibly probably not nor or and either guess approximately about roughly".split())
+_BEFORE_POWER = re.compile(r"\s+(?=\^)")
+_UNIT_POWER = re.compile(r"\^\s*\{?\s*[23]\s*\}?$")
 # One-letter units only right after a number ("5 m", "3s"), never after a variable.
 _TRAILING_LETTER_UNIT = re.compile(r"(?<=\d)\s*(?:m|s|h|g|l|in|mi)\.?(?:\^\s*\{?\d\}?)?$")
 _THOUSANDS = re.compile(r"(?<![\d.,])(\d{1,3})((?:,\d{3})+)(?![\d,]|\.\d*,)")
@@ -107,13 +112,37 @@ def _text_content(match: re.Match[str]) -> str:
     return " " + match.group(1) + " "
 
 
-def normalize_answer(text: str) -> tuple[str, bool]:
-    """The canonical text of an answer and whether it carried a percent sign."""
+def strip_trailing_words(text: str, keep: frozenset[str]) -> str:
+    """'72 clips' -> '72', '5\\sqrt{2} square cm' -> '5\\sqrt{2}': words after a number are units or
+    nouns, not maths. Word by word from the end (linear in the text); a word in ``keep`` (a maths
+    word such as 'pi') stops it, and so does anything that would leave no number behind."""
+    words = _BEFORE_POWER.sub("", text).split(" ")
+    cut = len(words)
+    while cut > 1:
+        word = _UNIT_POWER.sub("", words[cut - 1]).rstrip(".").lower()
+        if word in _NOT_UNITS or not (word in UNIT_WORDS or (len(word) > 2 and word.isalpha() and word not in keep)):
+            break
+        cut -= 1
+    if cut == len(words):
+        return text
+    rest = " ".join(words[:cut]).rstrip()
+    return rest if rest[-1:].isdigit() or rest[-1:] in "})" else text
+
+
+def normalize_answer(text: str, number_words: bool = False, keep: frozenset[str] = frozenset()) -> tuple[str, bool]:
+    """The canonical text of an answer and whether it carried a percent sign.
+
+    ``number_words`` reads 'twenty-one' as 21 (off by default: a reward for spelled-out numbers
+    is a reward a policy can farm with words); ``keep`` are the words trailing-word removal keeps.
+    """
     if not text.isascii():
         text = _SUPERSCRIPT_RUN.sub(_superscripts, text)
         text = _UNICODE_RE.sub(lambda m: _UNICODE[m.group(0)], text)
         text = unicodedata.normalize("NFKC", text)
-    text = _DROP.sub(" ", text)
+    parts = _APPROX.split(text, 1)
+    if len(parts) == 2:
+        text = parts[0] if parts[0].strip(" $") else parts[1]
+    text = _DROP.sub(" ", text.replace("\\!", ""))
     for pattern, replacement in _RENAME:
         text = pattern.sub(replacement, text)
     text = _DOLLAR.sub("", text)
@@ -124,11 +153,11 @@ def normalize_answer(text: str) -> tuple[str, bool]:
             break
     text, percents = _PERCENT.subn("", text)
     text = _SPACES.sub(" ", text).strip()
-    text = _TRAILING_UNITS.sub("", text).strip()
+    text = strip_trailing_words(text, keep)
     text = _TRAILING_LETTER_UNIT.sub("", text).strip()
     text = _THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(",", ""), text)
     text = _SPACE_THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(" ", ""), text)
-    text = text.strip(" .;:")
-    if text[:1].isalpha() and (words := number_from_words(text)) is not None:
+    text = text.lstrip(" ;:").rstrip(" .;:")
+    if number_words and text[:1].isalpha() and (words := number_from_words(text)) is not None:
         text = words
     return text, percents > 0

@@ -5,7 +5,8 @@ It never calls ``eval`` or ``sympify``: the text becomes a tree of plain tuples,
 
 Nodes (all tuples, picklable, hashable)::
 
-    ("num", Fraction)                 ("sym", "x")          ("const", "pi" | "e" | "i" | "inf" | "reals")
+    ("num", Fraction[, places])       a number; ``places`` for a decimal literal: the digits written after the point
+                                      ("sym", "x")          ("const", "pi" | "e" | "i" | "inf" | "reals")
     ("add", (a, b, ...))              ("mul", (a, b, ...))  ("neg", a)     ("div", a, b)   ("pow", a, b)
     ("fn", name, (args...))           ("pm", a, b)          a ± b, expanded by ``expand_pm``
     ("tuple", open, close, (items))   ordered: points, vectors, intervals ("(", "]", ...)
@@ -39,7 +40,7 @@ _TOKEN = re.compile(
     r"(?P<num>\d+(?:\.\d*)?(?:[eE][-+]?\d+(?![a-zA-Z]))?|\.\d+(?:[eE][-+]?\d+(?![a-zA-Z]))?)"
     r"|(?P<cmd>\\[a-zA-Z]+|\\[{}|]|\\\\)"
     r"|(?P<word>[a-zA-Z]+)"
-    r"|(?P<op><=|>=|!=|=<|=>|\*\*|[-+*/^_()\[\]{},=<>!&|;'])"
+    r"|(?P<op><=|>=|!=|=<|=>|\*\*|[-+*/^_()\[\]{},=<>!&|;':])"
     r")"
 )
 
@@ -63,6 +64,17 @@ def tokenize(text: str) -> list[tuple[str, str]]:
         tokens.append((kind, value))
         pos = m.end()
     return tokens
+
+
+def number_node(text: str) -> tuple:
+    """A number token's node; a decimal literal keeps how many places it was written with."""
+    value = _number(text)
+    mantissa = text.lower().partition("e")[0]
+    if "." in mantissa and "e" not in text.lower():
+        places = len(mantissa) - mantissa.index(".") - 1
+        if places:
+            return ("num", value, places)
+    return ("num", value)
 
 
 def _number(text: str) -> Fraction:
@@ -146,11 +158,19 @@ class Parser:
         return items[0] if len(items) == 1 else ("union", tuple(items))
 
     def relation(self, closers: tuple[str, ...]) -> tuple:
-        exprs, ops = [self.expr()], []
+        exprs, ops = [self.ratio()], []
         while self.peek() is not None and self.peek()[1] in RELATIONS:
             ops.append(RELATIONS[self.take()[1]])
-            exprs.append(self.expr())
+            exprs.append(self.ratio())
         return exprs[0] if not ops else ("rel", tuple(ops), tuple(exprs))
+
+    def ratio(self) -> tuple:
+        """'11:21' is the ratio 11/21 (a time such as '12:00' is only ever equal to its own text)."""
+        node = self.expr()
+        if self.at(":"):
+            self.take()
+            node = ("div", node, self.expr())
+        return node
 
     def expr(self) -> tuple:
         self.enter()
@@ -289,7 +309,7 @@ class Parser:
     def _atom(self) -> tuple:
         kind, value = self.take()
         if kind == "num":
-            return ("num", _number(value))
+            return number_node(value)
         if kind == "word":
             return self.word(value)
         if kind == "cmd":

@@ -62,7 +62,7 @@ def toy_config(workdir: Path, **overrides) -> dict:
     held_out = write_jsonl(addition_problems(200, seed=2), workdir / "eval.jsonl")
     config = {
         "model": str(model), "prompts": str(train), "eval_prompts": str(held_out),
-        "rewards": [{"grader": {"type": "math", "fallback_last_number": True}}],
+        "rewards": [{"grader": {"type": "math", "fallback": "last_number"}}],
         "num_generations": 8, "rollout_batch_size": 64, "generation_batch_size": 32, "micro_batch_size": 64,
         "max_new_tokens": 3, "temperature": 1.0, "learning_rate": 3e-4, "max_steps": 60, "advantage": "grpo",
         "loss_aggregation": "token_mean", "output_dir": str(workdir / "grpo"), "seed": 0, "eval_samples": 200, "eval_every": 10,

@@ -1,7 +1,6 @@
 """The math grader: extraction, normalisation, structures and equivalence, with literal verdicts."""
 
 import threading
-import time
 
 import pytest
 
@@ -29,7 +28,7 @@ def verdict(response, reference, **options):
         ("Janet sells 16 - 3 - 4 = 9 eggs.\n#### 18", "18"),
         ("<answer>12</answer>", "12"),
         ("Answer: 7 apples", "7 apples"),
-        ("I think it is 3, no wait, 4", "4"),
+        ("I think it is 3, no wait, 4", None),  # two numbers in the last sentence: no commitment
         ("<think>the answer is 5</think>The answer is 6.", "6"),
     ],
 )
@@ -38,7 +37,9 @@ def test_extraction(response, extracted):
 
 
 def test_extraction_options():
-    assert verdict("It is 12 apples", "12", fallback_last_number=False).error == "no_answer"
+    assert verdict("It is 12 apples", "12").passed  # the one number of a committing last sentence
+    assert verdict("It is 12 apples", "12", fallback="none").error == "no_answer"
+    assert verdict("I think it is 3, no wait, 4", "4", fallback="last_number").passed
     assert verdict("<think>\\boxed{5}</think> I give up", "5").error == "no_answer"
     assert verdict("<think>\\boxed{5}</think> I give up", "5", ignore_thinking=False).passed
     assert verdict(r"The answer is 3. \boxed{4}", "3", extract=["answer_is", "boxed"]).passed
@@ -66,7 +67,6 @@ def test_extraction_options():
         ("√3", r"\sqrt{3}", True),
         ("π/4", r"\frac{\pi}{4}", True),
         ("3 × 4 − 2", "10", True),
-        ("twelve", "12", True),
         ("sqrt(3)/3", r"\frac{\sqrt{3}}{3}", True),
         ("pi/2", r"\frac{\pi}{2}", True),
         ("exp(16)", "e^{16}", True),
@@ -132,6 +132,13 @@ def test_multiple_choice(response, reference, passed):
     assert g.passed is passed and g.extracted in "ABCD"
 
 
+def test_number_words_only_when_asked():
+    assert verdict("twelve", "12").score == 0.0
+    assert verdict(r"\boxed{\text{forty-two}}", "42").score == 0.0
+    assert verdict("twelve", "12", number_words=True).passed
+    assert verdict(r"\boxed{\text{forty-two}}", "42", number_words=True).passed
+
+
 def test_tolerance_option():
     assert not verdict(r"\boxed{3.1416}", r"\pi").passed
     assert verdict(r"\boxed{3.1416}", r"\pi", rel_tol=1e-4).passed
@@ -153,11 +160,9 @@ def test_unreadable_answer_is_a_parse_error():
     [r"9^{9^{9^9}}", "1000000!", "10^{10^{10}}", "(" * 5000 + "1" + ")" * 5000, "+".join(["1"] * 100_000),
      "__import__('os').system('echo pwned')", "exec('import os')"],
 )
-def test_adversarial_answers_return_within_the_bound(answer):
-    start = time.monotonic()
+def test_adversarial_answers_are_refused_not_timed_out(answer):
     g = verdict(rf"\boxed{{{answer}}}", "5")
-    assert time.monotonic() - start < 1.5
-    assert not g.passed
+    assert not g.passed and g.error != "timeout", g
 
 
 def test_timeout_works_off_the_main_thread():
@@ -167,10 +172,9 @@ def test_timeout_works_off_the_main_thread():
     # A response whose numeric check cannot decide forces the bounded sympy path.
     thread = threading.Thread(target=lambda: results.append(
         grader.grade(Sample(response=hard, reference=r"\frac{\sin(x)^7\cos(x)^5-\tan(x)^3}{\sinh(x)^3+\ln(x)^4}"))))
-    start = time.monotonic()
     thread.start()
-    thread.join(10)
-    assert results and time.monotonic() - start < 5
+    thread.join(60)
+    assert results
     assert results[0].passed or results[0].error == "timeout"
 
 
@@ -206,8 +210,8 @@ def test_deadline_gives_a_timeout_grade_in_a_thread():
 
 def test_grade_batch_grades_repeated_pairs_once(monkeypatch):
     calls = []
-    original = type(MATH).extract_answer
-    monkeypatch.setattr(type(MATH), "extract_answer", lambda self, r: calls.append(r) or original(self, r))
+    original = type(MATH).find_answer
+    monkeypatch.setattr(type(MATH), "find_answer", lambda self, r: calls.append(r) or original(self, r))
     samples = [Sample(response=r"\boxed{4}", reference="4")] * 8 + [Sample(response=r"\boxed{5}", reference="4")]
     grades = MATH.grade_batch(samples)
     assert grades.scores == [1.0] * 8 + [0.0]

@@ -1,6 +1,5 @@
 """The labelled case set of bench/math_cases.py, one literal verdict per case."""
 
-import time
 from pathlib import Path
 
 import pytest
@@ -9,6 +8,7 @@ from bench.math_cases import ADVERSARIAL, cases
 from rewardkit import Sample, load_grader
 
 MATH = load_grader("math")
+WITH_NUMBER_WORDS = load_grader({"type": "math", "number_words": True})
 CASES = cases()
 
 
@@ -22,7 +22,8 @@ def test_the_set_covers_every_category_with_both_verdicts():
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.category}-{i}" for i, c in enumerate(CASES)])
 def test_case(case):
-    grade = MATH.grade(Sample(response=case.response, reference=case.reference))
+    grader = WITH_NUMBER_WORDS if case.category == "words" else MATH  # number words are off by default
+    grade = grader.grade(Sample(response=case.response, reference=case.reference))
     assert grade.passed is case.equivalent, (case.reference, case.response[-120:], grade)
 
 
@@ -30,8 +31,6 @@ def test_case(case):
 def test_adversarial_input_is_bounded_and_runs_no_code(name, response):
     marker = Path("/tmp/rewardkit_pwned")
     marker.unlink(missing_ok=True)
-    start = time.monotonic()
     grade = MATH.grade(Sample(response=response, reference="5"))
-    assert time.monotonic() - start < MATH.config.timeout_s
-    assert not grade.passed
+    assert not grade.passed and grade.error != "timeout", grade
     assert not marker.exists()
