@@ -1,11 +1,14 @@
 """An installed plugin distribution is found through importlib.metadata entry points."""
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.plugins.codeexec.conftest import needs_sandbox
 
 PLUGIN = Path(__file__).resolve().parents[1] / "plugins" / "rewardkit-codeexec"
 
@@ -36,9 +39,9 @@ def test_installed_plugin_is_discovered_and_listed(plugin_site):
     out = run_cli(plugin_site, "graders")
     assert out.returncode == 0, out.stderr
     line = next(l for l in out.stdout.splitlines() if l.startswith("code_exec"))
-    assert "codeexec" in line and "Runs the response's last Python code block" in line
+    assert "codeexec" in line and "Runs the response's Python code against the reference's tests" in line
     plugins = run_cli(plugin_site, "plugins").stdout
-    assert "codeexec  [rewardkit-codeexec 0.1.0]  hooks: register_graders" in plugins
+    assert "codeexec  [rewardkit-codeexec 0.2.0]  hooks: register_graders" in plugins
 
 
 def test_environment_variable_restricts_plugins(plugin_site):
@@ -56,5 +59,32 @@ def test_plugin_grader_works_from_the_cli(plugin_site):
     wrong = run_cli(plugin_site, "grade", "-g", "code_exec", "-r", bad, "-R", "assert add(2, 3) == 5")
     assert '"passed": false' in wrong.stdout and "AssertionError" in wrong.stdout
     hang = run_cli(plugin_site, "grade", "-g", '{"type": "code_exec", "timeout_s": 1}',
-                   "-r", "```python\nwhile True: pass\n```", "-R", "pass")
+                   "-r", "```python\nwhile True: pass\n```", "-R", "assert f() == 1")
     assert '"error": "timeout"' in hang.stdout
+
+
+@needs_sandbox
+def test_plugin_scores_an_apps_style_file_end_to_end(plugin_site, tmp_path):
+    """`rewardkit score -g code_exec` on APPS-style rows: stdin/stdout and call-based problems."""
+    sum_io = json.dumps({"inputs": ["1 2\n", "5 5\n"], "outputs": ["3\n", "10\n"]})
+    call_io = json.dumps({"inputs": [[[3, 1, 2]], [[]]], "outputs": [[[1, 2, 3]], [[]]], "fn_name": "sort_list"})
+    fence = "```python\n{}\n```"
+    rows = [
+        {"problem_id": 1, "input_output": sum_io, "response": fence.format("a, b = map(int, input().split())\nprint(a + b)")},
+        {"problem_id": 1, "input_output": sum_io, "response": fence.format("print(3)")},
+        {"problem_id": 2, "input_output": call_io, "response": fence.format("def sort_list(xs):\n    return sorted(xs)")},
+        {"problem_id": 2, "input_output": call_io, "response": fence.format("import sys\nsys.exit(0)")},
+        {"problem_id": 3, "input_output": sum_io, "response": "I cannot solve this."},
+    ]
+    data = tmp_path / "apps.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "scores.jsonl"
+    done = run_cli(plugin_site, "score", str(data), "-o", str(out), "-g", "code_exec", "--reference-field",
+                   "input_output", "--id-field", "problem_id", "--group-field", "problem_id", "--workers", "2", "--quiet")
+    assert done.returncode == 0, done.stderr
+    scored = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["score"] for r in scored] == [1.0, 0.0, 1.0, 0.0, 0.0]
+    assert scored[1]["reason"] == "passed 1/2 cases; first failure: case 2: wrong output"
+    assert scored[4]["error"] == "no_code"
+    summary = json.loads((tmp_path / "scores.jsonl.summary.json").read_text())
+    assert summary["count"] == 5 and summary["groups"] == 3 and summary["errors"] == {"no_code": 1}
