@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,9 +17,13 @@ PLUGIN = Path(__file__).resolve().parents[1] / "plugins" / "rewardkit-codeexec"
 @pytest.fixture(scope="module")
 def plugin_site(tmp_path_factory):
     target = tmp_path_factory.mktemp("site")
+    # Built from a copy: an in-tree build would leave an .egg-info (an entry point) in the source
+    # tree, which the plugin's own tests put on sys.path.
+    source = shutil.copytree(PLUGIN, tmp_path_factory.mktemp("src") / PLUGIN.name,
+                             ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--no-index", "--target", str(target), str(PLUGIN)],
+         "--no-index", "--target", str(target), str(source)],
         check=True,
         capture_output=True,
     )
