@@ -121,7 +121,7 @@ def _grader_spec(specs: tuple[str, ...]):
 @click.option("--workers", "-w", type=click.IntRange(min=0), default=None,
               help="Grading processes [default: all cores]; 0 grades in this process (no time bound).")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(min=0, min_open=True), default=10.0,
-              show_default=True, help="Hard wall-clock bound of one row, in seconds.")
+              show_default=True, help="Hard bound of one row: seconds of CPU time (wall-clock net: 10x).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True,
               help="Rows sent to a worker at a time.")
 @click.option("--engine", type=click.Choice(["process", "ray"]), default="process", show_default=True,
@@ -195,7 +195,7 @@ def report(summary_path: Path, plot_path: Path | None) -> None:
 @click.option("--workers", "-w", type=click.IntRange(min=1), default=None,
               help="Grading processes [default: all cores].")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(min=0, min_open=True), default=10.0,
-              show_default=True, help="Hard wall-clock bound of one sample, in seconds.")
+              show_default=True, help="Hard bound of one sample: seconds of CPU time (wall-clock net: 10x).")
 @click.option("--max-body-bytes", type=click.IntRange(min=1), default=32 * 1024 * 1024, show_default=True,
               help="Larger request bodies get 413.")
 def serve(specs, host, port, workers, timeout_s, max_body_bytes) -> None:

@@ -1,11 +1,12 @@
-"""Grading rows in worker processes with a hard wall-clock bound per sample.
+"""Grading rows in worker processes with a hard bound per sample.
 
 Each worker loads the grader once and grades one task at a time. A task is a batch of rows
-graded with ``grade_batch``; its deadline is the per-sample bound plus four times the average
-time per row seen so far. A batch that misses its deadline (or whose worker crashes) is split
-into single rows, each with exactly the per-sample bound; a single row past its bound is a
-``timeout`` and a single row whose worker crashes is retried once, then reported as
-``worker_crashed``. A killed or crashed worker is replaced and the run goes on.
+graded with ``grade_batch``; its budget (``rewardkit.bounded.Budget``: the worker's CPU time, with
+a wall-clock net) is the per-sample bound plus four times the average CPU time per row seen so
+far. A batch that misses its budget (or whose worker crashes) is split into single rows, each
+with exactly the per-sample bound; a single row past its bound is a ``timeout`` and a single row
+whose worker crashes is retried once, then reported as ``worker_crashed``. A killed or crashed
+worker is replaced and the run goes on. Workers exit as soon as this process is gone.
 
 Results come back in input order; at most ``window`` rows are in flight or waiting to be
 yielded, so memory stays flat.
@@ -20,12 +21,12 @@ import os
 import signal
 import sys
 import threading
-import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from rewardkit.bounded import WALL_FACTOR, Budget, killed_by_cpu_limit, limit_cpu, watch_parent
 from rewardkit.errors import RewardkitError
 from rewardkit.scoring.fields import FieldMapping
 from rewardkit.scoring.rows import Result, error_results, grade_rows
@@ -49,6 +50,7 @@ def _context(start_method: str | None = None):
 
 
 def _worker_main(conn: Connection, spec: dict, fields: dict) -> None:
+    watch_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     from rewardkit.registry import load_grader
 
@@ -65,7 +67,8 @@ def _worker_main(conn: Connection, spec: dict, fields: dict) -> None:
             return
         if task is None:
             return
-        task_id, items = task
+        task_id, items, seconds = task
+        limit_cpu(seconds)  # the backstop, should this process outlive its parent mid-task
         conn.send((task_id, grade_rows(grader, mapping, items)))
 
 
@@ -86,8 +89,7 @@ class Worker:
     conn: Connection
     task: Task | None = None
     task_id: int = 0
-    started: float = 0.0
-    deadline: float = 0.0
+    budget: Budget | None = None
 
 
 @dataclass
@@ -104,7 +106,7 @@ class ScoringPool:
     """Worker processes grading raw rows; ``run`` yields results in input order."""
 
     def __init__(self, spec: dict, fields: FieldMapping, workers: int, timeout_s: float, batch_size: int = 256,
-                 start_method: str | None = None):
+                 start_method: str | None = None, wall_factor: float = WALL_FACTOR):
         if workers < 1:
             raise ValueError("workers must be >= 1")
         self.spec = spec
@@ -113,6 +115,7 @@ class ScoringPool:
         self.timeout_s = timeout_s
         self.batch_size = batch_size
         self.start_method = start_method
+        self.wall_factor = wall_factor
         self.window = workers * batch_size * 4
         self.stats = PoolStats()
         self._workers: list[Worker] = []
@@ -156,13 +159,12 @@ class ScoringPool:
 
     def _assign(self, worker: Worker, task: Task) -> None:
         worker.task, worker.task_id = task, next(self._task_ids)
-        worker.started = time.monotonic()
         bound = self.timeout_s if task.single else self.timeout_s + 4 * self._seconds_per_row * len(task.items)
-        worker.deadline = worker.started + bound
+        worker.budget = Budget(worker.process.pid, bound, self.wall_factor)
         try:
-            worker.conn.send((worker.task_id, task.items))
+            worker.conn.send((worker.task_id, task.items, bound))
         except (BrokenPipeError, OSError):
-            worker.deadline = worker.started  # a dead worker: noticed as a crash by the wait loop
+            worker.budget.wall_deadline = worker.budget.started  # a dead worker: noticed as a crash by the wait loop
 
     # -- the run ---------------------------------------------------------------------------
     def __enter__(self) -> ScoringPool:
@@ -213,9 +215,8 @@ class ScoringPool:
                 if exhausted and not pending and not order:
                     return
                 continue
-            timeout = max(0.0, min(w.deadline for w in busy) - time.monotonic())
+            timeout = min(w.budget.wait_hint() for w in busy)
             ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout)
-            now = time.monotonic()
             for worker in busy:
                 if worker.conn in ready:
                     try:
@@ -226,16 +227,20 @@ class ScoringPool:
                     if task_id == "fatal":
                         raise RewardkitError(f"a grading worker could not load the grader: {results}")
                     if task_id == worker.task_id:
-                        self._observe(now - worker.started, len(worker.task.items))
+                        self._observe(worker.budget.used(), len(worker.task.items))
                         done.update(zip(worker.task.seqs, results))
                         worker.task = None
                 elif worker.process.sentinel in ready or not worker.process.is_alive():
-                    self._crashed(worker, pending, done)
-                elif now >= worker.deadline:
+                    worker.process.join()
+                    if killed_by_cpu_limit(worker.process.exitcode):
+                        self._timed_out(worker, pending, done)
+                    else:
+                        self._crashed(worker, pending, done)
+                elif worker.budget.expired():
                     self._timed_out(worker, pending, done)
 
     def _observe(self, seconds: float, rows: int) -> None:
-        """Track the average seconds per row, which sets the next batches' deadlines."""
+        """Track the average CPU seconds per row, which sets the next batches' budgets."""
         per_row = seconds / max(1, rows)
         self._seconds_per_row = per_row if not self._seconds_per_row else 0.8 * self._seconds_per_row + 0.2 * per_row
 
@@ -244,7 +249,7 @@ class ScoringPool:
         self._replace(worker)
         if task.single:
             self.stats.timeouts += 1
-            reason = f"grading took longer than {self.timeout_s} s; the worker was replaced"
+            reason = f"grading used more than {self.timeout_s} s; the worker was replaced"
             done.update(zip(task.seqs, error_results(task.items, self.fields, "timeout", reason)))
         else:
             self.stats.split_batches += 1

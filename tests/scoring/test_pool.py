@@ -17,12 +17,14 @@ class MoodyConfig(GraderConfig):
 
 
 class MoodyGrader(Grader):
-    """Sleeps on 'hang', kills its process on 'crash', else scores 1."""
+    """Spins on 'hang', sleeps on 'sleep', kills its process on 'crash', else scores 1."""
 
     Config = MoodyConfig
 
     def grade(self, sample):
-        if sample.response == "hang":
+        while sample.response == "hang":
+            pass
+        if sample.response == "sleep":
             time.sleep(60)
         if sample.response == "crash":
             os._exit(3)
@@ -70,6 +72,12 @@ def test_a_hanging_row_times_out_and_the_run_goes_on(moody):
     assert out[5]["error"] == "timeout" and out[5]["score"] == 0.0 and "replaced" in out[5]["reason"]
     assert all(r["passed"] for i, r in enumerate(out) if i != 5)
     assert stats.timeouts == 1 and stats.replaced >= 2  # the batch, then the row alone
+
+
+def test_a_row_that_blocks_without_using_cpu_meets_the_wall_clock_net(moody):
+    out, stats = run(["ok", "sleep", "ok"], workers=1, timeout_s=0.1, batch_size=1)
+    assert [r["error"] for r in out] == [None, "timeout", None]
+    assert stats.timeouts == 1
 
 
 def test_a_crashing_row_is_retried_once_then_reported(moody):
