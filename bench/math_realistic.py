@@ -8,6 +8,7 @@ down. No case is taken from Math-Verify's tests or other RL projects' grader sui
 Categories: the six of issue 12 (``unboxed``, ``relations``, ``numbers``, ``units_text``, ``several``,
 ``matrices``) with both verdicts each, and ``anti_hacking`` (every case must score 0).
 
+The ``unboxed`` responses are also rendered after a long chain of thought (style ``long_cot``).
 Pair categories (2-6) are written as (reference, final answer as the model writes it, verdict) and
 each pair is rendered twice: once in a short response style (rotating over the model styles) and once
 as a long chain of thought (1-4k characters, style ``long_cot``) used for throughput. The ``unboxed``
@@ -633,6 +634,9 @@ def cases(seed: int = 0) -> list[Case]:
     """The whole realistic set, in a fixed order (the seed only varies the reasoning text)."""
     rng = random.Random(seed)
     out = [Case("unboxed", r, resp, eq, "hand_written", note, rule) for r, resp, eq, note, rule in UNBOXED]
+    out += [Case("unboxed", r, reasoning(rng, rng.randint(1000, 3000)) + "\n\n" + resp, eq, "long_cot",
+                 f"{note} (after a long chain of thought)", rule)
+            for r, resp, eq, note, rule in UNBOXED if not resp.startswith("<")]
     for category, pairs in [("relations", RELATIONS), ("numbers", NUMBERS), ("units_text", UNITS_TEXT),
                             ("several", SEVERAL), ("matrices", MATRICES)]:
         out += _pair_cases(category, pairs, rng)

@@ -41,7 +41,7 @@ def test_styles_rules_and_notes_are_known():
 def test_reasoning_text_names_no_final_answer():
     """The generated reasoning must not add an answer of its own to a pair's response."""
     for c in CASES:
-        if c.style == "long_cot":
+        if c.style == "long_cot" and c.category != "unboxed":
             body = c.response.rsplit("\n\n", 1)[0]
             assert "boxed" not in body and "answer" not in body.lower() and "####" not in body, c.note
 
