@@ -1,85 +1,151 @@
-"""Hosted-RFT grader specs (``string_check``, ``text_similarity``, ``multi``) mapped onto rewardkit graders.
-
-A spec written for a hosted reinforcement fine-tuning service loads as it is::
+"""Hosted-RFT grader specs (``string_check``, ``text_similarity``, ``multi``, ``score_model``,
+``label_model``, ``python``) loaded as they are written for a hosted reinforcement fine-tuning service::
 
     {"type": "string_check", "name": "exact", "input": "{{ sample.output_text }}",
      "reference": "{{ item.answer }}", "operation": "eq"}
 
-``input`` must be ``{{ sample.output_text }}`` (the response). ``reference`` is either
-``{{ item.FIELD }}`` (the sample's metadata field FIELD, else the sample's reference) or literal
-text. What cannot be mapped (other templates, other metrics, model or Python graders) is rejected
-with the reason when the spec is loaded.
+Templates: ``{{ sample.output_text }}`` (the response), ``{{ sample.output_json.a.b }}`` (a field of
+the response parsed as JSON; a response that is not JSON, or lacks the field, scores 0 with error
+``invalid_response``), ``{{ item.a.b }}`` (the sample's metadata field, i.e. the dataset row's column;
+a missing top-level field falls back to the sample's reference), mixed with literal text. References
+may only use ``item`` fields: a reference made of the model's own output would pass every answer.
+``item.reasoning`` is refused too: the trainer adapters keep the model's reasoning there.
+
+``text_similarity`` implements every metric but ``cosine`` (see ``graders.text_metrics``);
+``pass_threshold`` is optional, as in the fine-tuning grader type (without it a sample passes at
+similarity 1). ``score_model`` / ``label_model`` call an OpenAI-compatible endpoint
+(``graders.judge``). ``python`` graders are refused: they run the spec's code on every sample, and
+rewardkit runs code only inside the rewardkit-codeexec plugin's sandbox.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from graders import text_metrics
 from graders.combine import CombineGrader
 from graders.contains import ContainsGrader
 from graders.exact import ExactGrader
 from graders.formula import FormulaError, parse_formula, variables
-from graders.similarity import SimilarityGrader
-from rewardkit.grader import Grader, GraderConfig
-from rewardkit.types import Grades, Sample, SampleBatch
+from graders.judge import ChatJudge, EndpointConfig, JudgeUnavailable, reply_number, reply_result
+from rewardkit.grader import Grader, GraderConfig, error_grade
+from rewardkit.types import Grade, Grades, Sample, SampleBatch
 
-_TEMPLATE = re.compile(r"^\{\{\s*([A-Za-z_][\w.]*)\s*\}\}$")
-_ANY_TEMPLATE = re.compile(r"\{\{.*?\}\}")
+_PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
+_PATH = re.compile(r"^(sample\.output_text|sample\.output_json(?:\.\w+)*|item(?:\.\w+)+)$")
 RAW_TEXT = {"strip": False, "collapse_whitespace": False, "unicode_nfkc": False}
+MODEL_REASONING_FIELD = "reasoning"
+MAPPABLE = ("string_check", "text_similarity", "multi", "score_model", "label_model")
 
 
-def _check_input(value: str) -> str:
-    m = _TEMPLATE.match(value.strip())
-    if not m or m.group(1) != "sample.output_text":
-        raise ValueError(f"only '{{{{ sample.output_text }}}}' can be mapped as input, not {value!r}")
+class TemplateError(ValueError):
+    """A template cannot be filled for a sample (the response is not JSON, a field is missing)."""
+
+
+def check_template(text: str, allow_sample: bool, where: str) -> str:
+    """Validate every ``{{ ... }}`` of a template; ValueError with the reason."""
+    for path in _PLACEHOLDER.findall(text):
+        if not _PATH.match(path):
+            raise ValueError(f"{where}: '{{{{ {path} }}}}' is not sample.output_text, sample.output_json[.FIELD] "
+                             "or item.FIELD")
+        if path.startswith("sample.") and not allow_sample:
+            raise ValueError(f"{where}: references must be '{{{{ item.FIELD }}}}' or text, not '{{{{ {path} }}}}' "
+                             "(the model's own output would pass every answer)")
+        if path.split(".")[:2] == ["item", MODEL_REASONING_FIELD]:
+            raise ValueError(f"{where}: item.{MODEL_REASONING_FIELD} holds the model's own reasoning in rewardkit")
+    if "{{" in _PLACEHOLDER.sub("", text) or "}}" in _PLACEHOLDER.sub("", text):
+        raise ValueError(f"{where}: unbalanced '{{{{' / '}}}}' in {text!r}")
+    return text
+
+
+def _walk(value: Any, keys: list[str], what: str) -> Any:
+    for key in keys:
+        if not isinstance(value, dict) or key not in value:
+            raise TemplateError(f"{what} has no field {key!r}")
+        value = value[key]
     return value
 
 
-def _check_reference(value: str) -> str:
-    m = _TEMPLATE.match(value.strip())
-    if m:
-        if not m.group(1).startswith("item."):
-            raise ValueError(f"reference templates must be '{{{{ item.FIELD }}}}', not {value!r}")
-    elif _ANY_TEMPLATE.search(value):
-        raise ValueError(f"a reference mixing text and templates cannot be mapped: {value!r}")
-    return value
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def fill(text: str, sample: Sample) -> Any:
+    """The template filled for one sample: text, or a whole item value (a template of one placeholder)."""
+    parsed: dict[str, Any] = {}
+
+    def value(path: str) -> Any:
+        head, *keys = path.split(".")
+        if head == "item":
+            if keys[0] not in sample.metadata and len(keys) == 1:
+                return sample.reference
+            return _walk(sample.metadata, keys, "the item")
+        if keys == ["output_text"]:
+            return sample.response
+        if "json" not in parsed:
+            try:
+                parsed["json"] = json.loads(sample.response)
+            except (ValueError, RecursionError) as exc:
+                raise TemplateError(f"the response is not JSON: {exc}"[:200]) from exc
+        return _walk(parsed["json"], keys[1:], "the response's JSON")
+
+    whole = _PLACEHOLDER.fullmatch(text.strip())
+    if whole:
+        return value(whole.group(1))
+    return _PLACEHOLDER.sub(lambda m: _text(value(m.group(1))), text)
 
 
 class _TemplateConfig(GraderConfig):
     name: str = Field(default="", description="The grader's name (used in multi formulas).")
-    input: str = Field(default="{{ sample.output_text }}", description="Must be '{{ sample.output_text }}'.")
-    reference: str = Field(description="'{{ item.FIELD }}' (metadata FIELD, else the sample's reference) or text.")
+    input: str = Field(default="{{ sample.output_text }}",
+                       description="The graded text: a template over sample.output_text, sample.output_json, item.")
+    reference: str = Field(description="'{{ item.FIELD }}' (metadata FIELD, else the sample's reference), text, or both.")
 
     @field_validator("input")
     @classmethod
     def _input(cls, value: str) -> str:
-        return _check_input(value)
+        return check_template(value, allow_sample=True, where="input")
 
     @field_validator("reference")
     @classmethod
     def _reference(cls, value: str) -> str:
-        return _check_reference(value)
+        return check_template(value, allow_sample=False, where="reference")
+
+
+def _filled(config: _TemplateConfig, sample: Sample) -> Sample | Grade:
+    """The sample with its input and reference templates filled, or an error grade."""
+    try:
+        response, reference = fill(config.input, sample), fill(config.reference, sample)
+    except TemplateError as exc:
+        return error_grade("invalid_response", str(exc))
+    if not isinstance(response, str):
+        response = _text(response)
+    if reference is not None and not isinstance(reference, str) and not (
+            isinstance(reference, list) and all(isinstance(r, str) for r in reference)):
+        reference = _text(reference)
+    return sample.model_copy(update={"response": response, "reference": reference})
+
+
+def grade_filled(grade_some, config: _TemplateConfig, samples: SampleBatch) -> Grades:
+    """Fill the templates of every sample, grade those that could be filled with ``grade_some``."""
+    filled = [_filled(config, s) for s in samples]
+    ready = [i for i, f in enumerate(filled) if isinstance(f, Sample)]
+    graded = iter(grade_some([filled[i] for i in ready]) if ready else [])
+    return Grades.of([next(graded) if isinstance(f, Sample) else f for f in filled])
 
 
 class _Templated(Grader):
-    """Resolves the reference template, then delegates to a rewardkit grader."""
+    """Fills the templates, then delegates to a rewardkit grader."""
 
     inner: Grader
 
-    def _resolve(self, sample: Sample) -> Sample:
-        m = _TEMPLATE.match(self.config.reference.strip())
-        if not m:
-            reference: Any = self.config.reference
-        else:
-            field = m.group(1)[len("item."):]
-            reference = sample.metadata.get(field, sample.reference)
-        return sample.model_copy(update={"reference": reference})
-
     def grade_batch(self, samples: SampleBatch) -> Grades:
-        return self.inner.grade_batch([self._resolve(s) for s in samples])
+        return grade_filled(self.inner.grade_batch, self.config, samples)
 
 
 class StringCheckConfig(_TemplateConfig):
@@ -110,25 +176,50 @@ class StringCheckGrader(_Templated):
 
 class TextSimilarityConfig(_TemplateConfig):
     type: Literal["text_similarity"] = Field(default="text_similarity", description="Grader name.")
-    evaluation_metric: str = Field(description="Only 'fuzzy_match' (rapidfuzz fuzz.ratio / 100) can be mapped.")
-    pass_threshold: float = Field(ge=0, le=1, description="A similarity at or above this passes.")
+    evaluation_metric: str = Field(
+        description="fuzzy_match, bleu, gleu, meteor (no WordNet synonyms), rouge_1..rouge_5, rouge_l; "
+        "cosine is refused (it needs an embedding model).")
+    pass_threshold: float | None = Field(
+        default=None, ge=0, le=1, description="A similarity at or above this passes; none: only similarity 1 passes.")
 
     @field_validator("evaluation_metric")
     @classmethod
     def _metric(cls, value: str) -> str:
-        if value != "fuzzy_match":
-            raise ValueError(f"evaluation_metric {value!r} has no rewardkit equivalent; only 'fuzzy_match' maps")
+        if value == "cosine":
+            raise ValueError("evaluation_metric 'cosine' compares embeddings and needs an embedding model, which "
+                             "text_similarity does not run; use rouge_l, meteor, bleu or fuzzy_match")
+        if value not in text_metrics.METRICS:
+            raise ValueError(f"evaluation_metric {value!r} is not one of {', '.join(text_metrics.METRICS)}")
+        text_metrics.check_available(value)
         return value
 
 
-class TextSimilarityGrader(_Templated):
-    """Hosted-RFT text_similarity (fuzzy_match) as similarity with the indel metric."""
+class TextSimilarityGrader(Grader):
+    """Hosted-RFT text_similarity: every metric but cosine, the best over several references."""
 
     Config = TextSimilarityConfig
 
-    def __init__(self, config=None, **fields):
-        super().__init__(config, **fields)
-        self.inner = SimilarityGrader(metric="indel", threshold=self.config.pass_threshold, **RAW_TEXT)
+    def grade_batch(self, samples: SampleBatch) -> Grades:
+        return grade_filled(self._similarities, self.config, samples)
+
+    def _similarities(self, samples: list[Sample]) -> Grades:
+        metric = self.config.evaluation_metric
+        scorer = text_metrics.SCORERS[metric]
+        threshold = self.config.pass_threshold if self.config.pass_threshold is not None else 1.0
+        grades = []
+        for sample in samples:
+            references = sample.references()
+            if not references:
+                grades.append(error_grade("missing_reference", "this grader needs a reference", score=None))
+                continue
+            if any(text_metrics.too_costly(metric, sample.response, r) for r in references):
+                grades.append(error_grade("response_too_long", f"{metric} would align more than "
+                                          f"{text_metrics.MAX_ALIGNED_PAIRS} word pairs"))
+                continue
+            score = max(scorer(sample.response, r) for r in references)
+            passed = score >= threshold
+            grades.append(Grade(score=score, passed=passed, reason=f"{metric} {score:.3f}"))
+        return Grades.of(grades)
 
 
 class MultiConfig(GraderConfig):
@@ -146,9 +237,11 @@ class MultiConfig(GraderConfig):
         if unknown:
             raise ValueError(f"calculate_output uses unknown graders {sorted(unknown)}")
         for name, spec in self.graders.items():
-            if spec.get("type") not in ("string_check", "text_similarity", "multi"):
+            if spec.get("type") == "python":
+                raise ValueError(f"graders.{name}: {PYTHON_REFUSAL}")
+            if spec.get("type") not in MAPPABLE:
                 raise ValueError(f"graders.{name}: type {spec.get('type')!r} cannot be mapped "
-                                 "(string_check, text_similarity and multi can)")
+                                 f"({', '.join(MAPPABLE)} can)")
         return self
 
 
@@ -165,4 +258,171 @@ class MultiGrader(Grader):
         return self.inner.grade_batch(samples)
 
 
-HOSTED_GRADERS = (StringCheckGrader, TextSimilarityGrader, MultiGrader)
+class Message(BaseModel):
+    """One message of a judge's prompt."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["message"] = Field(default="message", description="Always 'message'.")
+    role: Literal["system", "developer", "user", "assistant"] = Field(description="Who says it.")
+    content: str | list[dict[str, Any]] = Field(
+        description="A template, or a list of {'type': 'input_text', 'text': template} parts.")
+
+    def template(self) -> str:
+        if isinstance(self.content, str):
+            return self.content
+        parts = []
+        for part in self.content:
+            if part.get("type") not in ("input_text", "text") or not isinstance(part.get("text"), str):
+                raise ValueError("message content parts must be {'type': 'input_text', 'text': ...}")
+            parts.append(part["text"])
+        return "".join(parts)
+
+    @model_validator(mode="after")
+    def _check(self) -> Message:
+        check_template(self.template(), allow_sample=True, where=f"{self.role} message")
+        return self
+
+
+class _ModelConfig(GraderConfig):
+    name: str = Field(default="", description="The grader's name.")
+    model: str = Field(min_length=1, description="The judge model's name at the endpoint.")
+    input: list[Message] = Field(min_length=1, description="The judge's messages (templates).")
+    sampling_params: dict[str, Any] = Field(
+        default_factory=dict,
+        description="temperature, top_p, seed, max_completions_tokens (sent as max_tokens), passed to the endpoint.")
+    endpoint: EndpointConfig | None = Field(
+        default=None, description="rewardkit: where the judge runs (base_url, api_key_env, max_concurrency, "
+        "max_retries, request_timeout_s); none: the environment's endpoint and the defaults.")
+
+    @field_validator("sampling_params")
+    @classmethod
+    def _sampling(cls, value: dict[str, Any]) -> dict[str, Any]:
+        allowed = {"temperature", "top_p", "seed", "max_completions_tokens", "max_tokens", "reasoning_effort"}
+        if set(value) - allowed:
+            raise ValueError(f"sampling_params: unknown {sorted(set(value) - allowed)} (known: {sorted(allowed)})")
+        return value
+
+
+class _ModelGrader(Grader):
+    """Fills the judge's message templates per sample and asks the judge, several at a time."""
+
+    def __init__(self, config=None, **fields):
+        super().__init__(config, **fields)
+        sampling = dict(self.config.sampling_params)
+        if "max_completions_tokens" in sampling:
+            sampling["max_tokens"] = sampling.pop("max_completions_tokens")
+        self.endpoint = self.config.endpoint or EndpointConfig()
+        self.judge = ChatJudge(self.endpoint, self.config.model, sampling)
+
+    def instruction(self) -> str:
+        raise NotImplementedError
+
+    def verdict(self, reply: str) -> Grade:
+        raise NotImplementedError
+
+    def _one(self, sample: Sample) -> Grade:
+        try:
+            messages = [{"role": m.role, "content": _text(fill(m.template(), sample))} for m in self.config.input]
+        except TemplateError as exc:
+            return error_grade("invalid_response", str(exc))
+        messages.append({"role": "system", "content": self.instruction()})
+        try:
+            reply = self.judge.reply(messages)
+        except JudgeUnavailable as exc:
+            return error_grade("judge_unavailable", str(exc)[:300], score=None)
+        return self.verdict(reply)
+
+    def grade_batch(self, samples: SampleBatch) -> Grades:
+        with ThreadPoolExecutor(self.endpoint.max_concurrency) as pool:
+            return Grades.of(list(pool.map(self._one, samples)))
+
+
+class ScoreModelConfig(_ModelConfig):
+    type: Literal["score_model"] = Field(default="score_model", description="Grader name.")
+    range: tuple[float, float] = Field(default=(0.0, 1.0), description="The judge's score range [low, high].")
+    pass_threshold: float | None = Field(
+        default=None, description="A judge score at or above this passes; none: only the top of the range.")
+
+    @model_validator(mode="after")
+    def _range(self) -> ScoreModelConfig:
+        low, high = self.range
+        if not low < high:
+            raise ValueError(f"range must be [low, high] with low < high, not {list(self.range)}")
+        return self
+
+
+class ScoreModelGrader(_ModelGrader):
+    """Hosted-RFT score_model: an LLM judge's number in range, scaled to [0, 1]."""
+
+    Config = ScoreModelConfig
+
+    def instruction(self) -> str:
+        low, high = self.config.range
+        return f'Reply with only a JSON object {{"result": <a number from {low:g} to {high:g}>}}.'
+
+    def verdict(self, reply: str) -> Grade:
+        low, high = self.config.range
+        value = reply_number(reply)
+        if value is None:
+            return error_grade("judge_parse_error", f"the judge's reply is not a number: {reply[:120]!r}")
+        if not low <= value <= high:
+            return error_grade("judge_parse_error", f"the judge's score {value:g} is outside [{low:g}, {high:g}]")
+        threshold = self.config.pass_threshold if self.config.pass_threshold is not None else high
+        return Grade(score=(value - low) / (high - low), passed=value >= threshold, reason=f"judge score {value:g}",
+                     extracted=f"{value:g}")
+
+
+class LabelModelConfig(_ModelConfig):
+    type: Literal["label_model"] = Field(default="label_model", description="Grader name.")
+    labels: list[str] = Field(min_length=1, description="The labels the judge chooses from.")
+    passing_labels: list[str] = Field(min_length=1, description="The labels that pass (score 1).")
+
+    @model_validator(mode="after")
+    def _labels(self) -> LabelModelConfig:
+        if set(self.passing_labels) - set(self.labels):
+            raise ValueError(f"passing_labels {sorted(set(self.passing_labels) - set(self.labels))} are not labels")
+        return self
+
+
+class LabelModelGrader(_ModelGrader):
+    """Hosted-RFT label_model: an LLM judge's label; 1 when it is a passing label."""
+
+    Config = LabelModelConfig
+
+    def instruction(self) -> str:
+        return f'Reply with only a JSON object {{"result": <one of {json.dumps(self.config.labels)}>}}.'
+
+    def verdict(self, reply: str) -> Grade:
+        label = reply_result(reply)
+        if not isinstance(label, str) or label.strip() not in self.config.labels:
+            return error_grade("judge_parse_error", f"the judge's reply is not one of the labels: {reply[:120]!r}")
+        passed = label.strip() in self.config.passing_labels
+        return Grade(score=float(passed), passed=passed, reason=f"judge label {label.strip()!r}",
+                     extracted=label.strip())
+
+
+PYTHON_REFUSAL = ("python graders run the spec's code on every sample; rewardkit runs code only in the "
+                  "rewardkit-codeexec plugin's sandbox (plugins/rewardkit-codeexec, grader code_exec), "
+                  "which does not run hosted python graders")
+
+
+class PythonConfig(GraderConfig):
+    type: Literal["python"] = Field(default="python", description="Grader name.")
+    name: str = Field(default="", description="The grader's name.")
+    source: str = Field(default="", description="Python source defining grade(sample, item).")
+    image_tag: str | None = Field(default=None, description="The hosted runtime's image.")
+
+    @model_validator(mode="after")
+    def _refuse(self) -> PythonConfig:
+        raise ValueError(PYTHON_REFUSAL)
+
+
+class PythonGrader(Grader):
+    """Hosted-RFT python grader: refused (untrusted code runs only in the codeexec sandbox)."""
+
+    Config = PythonConfig
+
+
+HOSTED_GRADERS = (StringCheckGrader, TextSimilarityGrader, MultiGrader, ScoreModelGrader, LabelModelGrader,
+                  PythonGrader)

@@ -34,7 +34,8 @@ def test_unknown_name_lists_known_names_and_the_closest():
         load_grader("exactt")
     message = str(err.value)
     assert "Did you mean 'exact'?" in message
-    assert "Known graders: combine, contains, exact, format, math, multi, prm, reward_model, similarity" in message
+    assert ("Known graders: combine, contains, exact, format, label_model, math, multi, prm, python, reward_model, "
+            "score_model, similarity") in message
     assert err.value.field == "type"
 
 
