@@ -38,7 +38,7 @@ from rewardkit.integrations.runner import runner_for
 CLEANER = ResponseCleaner()
 Semantics = Literal["verl", "rewardkit"]
 # How rewardkit grades an answer already read out the way verl reads it.
-_ANSWER_ONLY = {"type": "math", "extract": ["boxed"], "fallback_last_number": False}
+_ANSWER_ONLY = {"type": "math", "extract": ["boxed"], "fallback": "none"}
 # verl's patterns, in linear time: gsm8k's strict '#### <number>', math_dapo's 'Answer: <line>'.
 _GSM8K = re.compile(r"#### (-?[0-9.,]+)")
 _ANSWER_LINE = re.compile(r"(?i)answer\s*:\s*([^\n]+)")
