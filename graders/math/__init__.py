@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
@@ -19,7 +20,8 @@ from pydantic import Field
 from graders._text import reference_key
 from graders.math import extract as ex
 from graders.math.compare import Deadline, Options, Timeout, compare, scaled
-from graders.math.normalize import normalize_answer, number_from_words
+from graders.math.evaluate import free_symbols
+from graders.math.normalize import Unit, normalize_answer, number_from_words
 from graders.math.parse import (
     CONSTANT_WORDS,
     FUNCTIONS,
@@ -33,8 +35,10 @@ from rewardkit.types import Grade, Grades, Sample, SampleBatch
 
 Strategy = Literal["boxed", "answer_tag", "final_answer", "answer_is", "answer_colon", "gsm8k", "last_formula"]
 _WORD = re.compile(r"[A-Za-z]{2,}")
+_WORDS = re.compile(r"[A-Za-z]{2,}(?: [A-Za-z]+)*")
 _COMMAND = re.compile(r"\\[A-Za-z]+")
 KNOWN_WORDS = FUNCTIONS | set(CONSTANT_WORDS) | SEPARATOR_WORDS | {"asin", "acos", "atan"}
+MAX_OTHER_ANSWERS = 32  # a response with more different final answers than this hedges outright
 _LETTER_REFERENCE = re.compile(r"^\s*(?:\\text\{)?\(?\s*([A-J])\s*\)?\}?\s*$")
 
 
@@ -101,15 +105,38 @@ class MathConfig(GraderConfig):
     )
 
 
-@functools.lru_cache(maxsize=8192)
-def _prepared(text: str, number_words: bool = False) -> tuple[str, bool, tuple | None]:
-    """Normalised text, percent flag and parse tree (None if not maths) of an answer."""
-    normalized, percent = normalize_answer(text, number_words, KNOWN_WORDS)
+@dataclass(frozen=True)
+class Prepared:
+    """An answer ready to compare: its normalised text, percent sign, unit and parse tree (None when
+    it does not read as maths)."""
+
+    text: str
+    percent: bool
+    unit: Unit | None
+    tree: tuple | None
+
+    def is_words(self) -> bool:
+        """Whether the answer is plain words ('Yes', 'odd'), compared without regard to case."""
+        return _WORDS.fullmatch(self.text) is not None
+
+
+def _tree(text: str) -> tuple | None:
     try:
-        tree = parse(normalized) if normalized else None
+        return parse(text) if text else None
     except (ParseError, RecursionError, ValueError, ZeroDivisionError):
-        tree = None
-    return normalized, percent, tree
+        return None
+
+
+@functools.lru_cache(maxsize=8192)
+def _prepared(text: str, number_words: bool = False) -> Prepared:
+    normalized, percent, unit = normalize_answer(text, number_words, KNOWN_WORDS)
+    tree = _tree(normalized)
+    if tree is None and "=" in normalized:
+        # "S = \sum_{k=0}^{9} 2^k = 2^{10} - 1 = 1023": a chain through notation this parser does not
+        # read still ends in its value.
+        last = _tree(normalized.rsplit("=", 1)[1].strip())
+        tree = last if last is not None and not free_symbols(last) else None
+    return Prepared(normalized, percent, unit, tree)
 
 
 def _is_bare_answer(text: str, number_words: bool) -> bool:
@@ -119,7 +146,7 @@ def _is_bare_answer(text: str, number_words: bool) -> bool:
     if number_words and number_from_words(text) is not None:
         return True
     words = _WORD.findall(_COMMAND.sub(" ", text))
-    return all(w.lower() in KNOWN_WORDS for w in words) and _prepared(text)[2] is not None
+    return all(w.lower() in KNOWN_WORDS for w in words) and _prepared(text).tree is not None
 
 
 def _reference_answer(reference: str) -> str:
@@ -141,22 +168,32 @@ class MathGrader(Grader):
                                 ordered_lists=cfg.ordered_lists, decimal_digits=cfg.decimal_digits)
 
     def find_answer(self, response: str) -> ex.Found:
-        """What the response commits to, by the configured strategies, then the fallback."""
+        """What the response commits to: the first configured strategy that finds an answer gives its
+        last one; every other final answer it or a marker strategy finds is kept to detect hedges."""
         text = ex.final_part(response, self.config.ignore_thinking)
         if ex.open_answer_tag(text):
             return ex.Found(None, unterminated=True)
+        found: ex.Found | None = None
         for name in self.config.extract:
-            if name == "boxed":
-                found = ex.boxed_answer(text)
-                if found is not None:
-                    return found  # also an unclosed last box: a cut-off answer is no answer
-            elif answer := ex.STRATEGIES[name](text):
-                return ex.Found(answer)
-        bare = text.strip()
-        if _is_bare_answer(bare, self.config.number_words):
-            return ex.Found(bare)  # a short bare answer ("pi/2", "x<1 or x>2") is the answer
-        fallback = {"conclusion": ex.conclusion, "last_number": ex.last_number}.get(self.config.fallback)
-        return ex.Found(fallback(text) if fallback else None)
+            answers = ex.STRATEGIES[name](text)
+            if answers is None:  # an unclosed last box: a cut-off answer is no answer
+                return ex.Found(None, unterminated=True)
+            if answers:
+                last = answers[-1]
+                found = ex.Found(last.text, hedged=ex.hedges_after(text, last.end))
+                break
+        if found is None:
+            bare = text.strip()
+            if _is_bare_answer(bare, self.config.number_words):
+                return ex.Found(bare)  # a short bare answer ("pi/2", "x<1 or x>2") is the answer
+            fallback = {"conclusion": ex.conclusion, "last_number": ex.last_number}.get(self.config.fallback)
+            return ex.Found(fallback(text) if fallback else None)
+        if not self.config.allow_hedges:
+            others = {a.text for marker in ex.MARKERS for a in ex.STRATEGIES[marker](text) or ()}
+            others.discard(found.answer)
+            found.others = sorted(others)
+            found.hedged = found.hedged or len(others) > MAX_OTHER_ANSWERS
+        return found
 
     def extract_answer(self, response: str) -> str | None:
         """The answer the response gives (None when it gives none)."""
@@ -182,46 +219,56 @@ class MathGrader(Grader):
             return Grade(score=0.0, error="answer_too_long", reason=f"answer longer than {MAX_ANSWER_CHARS} characters",
                          extracted=answer[:200])
         try:
-            if found.others and not self.config.allow_hedges:
-                hedge = next((o for o in found.others if not self._same_answer(o, answer, deadline)), None)
+            if not self.config.allow_hedges:
+                hedge = ("too many" if len(found.others) > MAX_OTHER_ANSWERS else "another offered after it"
+                         if found.hedged else None) or next(
+                    (repr(o[:40]) for o in found.others if not self._same_answer(o, answer, deadline)), None)
                 if hedge is not None:
                     return Grade(score=0.0, error="hedge", extracted=answer,
-                                 reason=f"several different final answers ({hedge[:40]!r} and {answer[:40]!r})")
+                                 reason=f"several different final answers ({hedge} and {answer[:40]!r})")
             return self._compare(answer, references, deadline)
         except Timeout:
             return Grade(score=0.0, error="timeout", reason=f"no verdict within {self.config.timeout_s} s",
                          extracted=answer)
 
     def _same_answer(self, first: str, second: str, deadline: Deadline) -> bool:
-        """Whether two final answers of one response say the same thing (else it hedges)."""
-        text_a, _, tree_a = _prepared(first, self.config.number_words)
-        text_b, _, tree_b = _prepared(second, self.config.number_words)
-        if text_a.casefold() == text_b.casefold():
+        """Whether another final answer of a response says the same as its answer (else it hedges).
+        Prose that does not read as maths ("the answer is the number of ways") is no answer."""
+        a, b = _prepared(first, self.config.number_words), _prepared(second, self.config.number_words)
+        if a.text.casefold() == b.text.casefold() or a.tree is None:
             return True
-        return tree_a is not None and tree_b is not None and compare(tree_a, tree_b, self._options, deadline).equal
+        return b.tree is not None and compare(a.tree, b.tree, self._options, deadline).equal
 
     def _compare(self, answer: str, references: list[str], deadline: Deadline) -> Grade:
-        ans_text, ans_percent, ans_tree = _prepared(answer, self.config.number_words)
+        ans = _prepared(answer, self.config.number_words)
         how, parsed_any_reference = "text", False
         for reference in references:
-            ref_text, ref_percent, ref_tree = _prepared(reference, True)
-            if ans_text == ref_text or (ans_text.casefold() == ref_text.casefold() and ref_tree is None):
+            ref = _prepared(reference, True)
+            if ans.unit and ref.unit and ans.unit.dimension != ref.unit.dimension:
+                how = "different units"
+                continue
+            same_unit = not (ans.unit and ref.unit) or ans.unit == ref.unit
+            if same_unit and (ans.text == ref.text or (ans.text.casefold() == ref.text.casefold()
+                                                       and (ref.tree is None or ref.is_words()))):
                 return Grade(score=1.0, passed=True, reason="equal after normalisation", extracted=answer)
-            if ref_tree is None:
+            if ref.tree is None:
                 continue
             parsed_any_reference = True
-            if ans_tree is None:
+            if ans.tree is None:
                 continue
-            candidates = [ans_tree]
-            if self.config.percent and ans_percent != ref_percent:
-                candidates.append(scaled(ans_tree, Fraction(1, 100) if ans_percent else Fraction(100)))
+            tree = ans.tree
+            if ans.unit and ref.unit and ans.unit.size != ref.unit.size:  # 180 minutes is 3 hours
+                tree = scaled(tree, ans.unit.size / ref.unit.size)
+            candidates = [tree]
+            if self.config.percent and ans.percent != ref.percent:
+                candidates.append(scaled(tree, Fraction(1, 100) if ans.percent else Fraction(100)))
             for candidate in candidates:
-                verdict = compare(ref_tree, candidate, self._options, deadline)
+                verdict = compare(ref.tree, candidate, self._options, deadline)
                 if verdict.equal:
                     return Grade(score=1.0, passed=True, reason=f"equivalent ({verdict.how})", extracted=answer)
                 how = verdict.how
-        if ans_tree is None and parsed_any_reference:
-            return Grade(score=0.0, error="parse_error", reason=f"could not read the answer {ans_text[:80]!r}",
+        if ans.tree is None and parsed_any_reference:
+            return Grade(score=0.0, error="parse_error", reason=f"could not read the answer {ans.text[:80]!r}",
                          extracted=answer)
         return Grade(score=0.0, passed=False, reason=f"not equivalent ({how})", extracted=answer)
 

@@ -95,6 +95,10 @@ class Comparer:
             return self.unordered(items(a), items(b))
         if ka == "tuple" and kb == "tuple":
             return a[1:3] == b[1:3] and self.ordered(a[3], b[3])
+        if (ka == "rel") != (kb == "rel") and "matrix" in (ka, kb):  # "A^{-1} = M" against M
+            return self.relations_equal(a, b)
+        if ka == "matrix" and kb == "matrix":  # shapes must agree: a row is not a column
+            return len(a[1]) == len(b[1]) and all(self.ordered(ra, rb) for ra, rb in zip(a[1], b[1]))
         if ka == "matrix" or kb == "matrix":
             va, vb = as_matrix(a), as_matrix(b)
             return (va is not None and vb is not None and len(va) == len(vb)
@@ -325,6 +329,11 @@ def canonical(node: tuple) -> tuple:
             return ("intervals", tuple(intervals))
     if kind == "const" and node[1] == "reals":
         return ("intervals", ((NEG_INF, False, INF, False),))
+    if kind == "mul" and sum(f[0] == "matrix" for f in node[1]) == 1:  # \frac12 \begin{pmatrix}..\end{pmatrix}
+        matrix = next(f for f in node[1] if f[0] == "matrix")
+        scalars = tuple(f for f in node[1] if f[0] != "matrix")
+        if all(f[0] in VALUE_KINDS for f in scalars):
+            return ("matrix", tuple(tuple(("mul", (*scalars, entry)) for entry in row) for row in matrix[1]))
     if kind == "list":
         expanded: list[tuple] = []
         for item in node[1]:
@@ -367,23 +376,32 @@ def _solution_tuples(node: tuple) -> tuple:
                  for s in solutions)
 
 
-def is_label(node: tuple) -> bool:
-    """Whether a node names a quantity rather than computing one: x, a_1, f(3), W(x), V_1:V_2."""
+def label_names(node: tuple) -> set[str]:
+    """The names a node is a label of (x, a_1, A^{-1}, f(3), f^{-1}(x), W(x), V_1:V_2), or an empty
+    set when it computes a value instead (3z, a + 3z). A function's arguments are not its name."""
     if node[0] == "sym":
-        return True
-    if node[0] == "mul":
-        return node[1][0][0] == "sym"
+        return {node[1]}
+    if node[0] == "pow" and node[1][0] == "sym" and not free_symbols(node[2]):
+        return {node[1][1]}
+    if node[0] == "mul" and len(node[1]) == 2 and node[1][0][0] in ("sym", "pow"):
+        return label_names(node[1][0])
     if node[0] == "div":
-        return is_label(node[1]) and is_label(node[2])
-    return False
+        top, bottom = label_names(node[1]), label_names(node[2])
+        return top | bottom if top and bottom else set()
+    return set()
+
+
+def is_label(node: tuple) -> bool:
+    return bool(label_names(node))
 
 
 def assignment(node: tuple) -> tuple[tuple, tuple] | None:
-    """For 'x = v' or 'v = x' (x a label not in v): (x, v); for a chain 'x = 2 + 3 = 5': (x, 5)."""
+    """For 'x = v' or 'v = x' (x a label whose name is not in v): (x, v); for a chain 'x = 2 + 3 = 5':
+    (x, 5). 'f(x) = 2x' assigns f(x), since the argument x is not the name."""
     if node[0] != "rel" or set(node[1]) != {"="}:
         return None
     left, right = node[2][0], node[2][-1]
-    if is_label(left) and not free_symbols(left) & free_symbols(right):
+    if (names := label_names(left)) and not names & free_symbols(right):
         return left, right
     if right[0] == "sym" and right[1] not in free_symbols(left):
         return right, left

@@ -35,16 +35,27 @@ _COURTESY = re.compile(r"i hope|hope (?:this|it|that) helps|let me know|feel fre
 # A concluding sentence that hedges does not commit to its number.
 _HEDGE_WORDS = re.compile(r"\b(?:maybe|perhaps|possibly|probably|either|guess|might|not sure|unsure|or)\b",
                           re.IGNORECASE)
+_COPULA = re.compile(r"\s(?:is|are|equals|was|will be)\s", re.IGNORECASE)
+# After the final answer, a hedge word followed by another number or formula ("(or possibly $41$)").
+_TRAILING_HEDGE = re.compile(r"\b(?:or|maybe|perhaps|possibly|alternatively|otherwise)\b[^.\n]{0,80}?[\d$\\]",
+                             re.IGNORECASE)
+# What stands right before a side condition, and right before a stated value.
+_CONDITION_BEFORE = re.compile(r"\b(?:at|for|when|where|with|if|since|because|on|in|of|given)\s*$", re.IGNORECASE)
+_COPULA_BEFORE = re.compile(r"(?:\b(?:is|are|be|equals|was)|[=:])\s*$", re.IGNORECASE)
 _LEADING_BOX = re.compile(r"(?:\$\$?|\\[(\[]|\s)*\\(?:boxed|fbox)")
 MAX_BRACE_SCAN = 20_000
+CLAUSE_WINDOW = 2_100  # longer than the longest answer the grader reads
+MAX_OCCURRENCES = 40  # of one marker, read from the end (enough to see a hedge, bounded work)
 
 
 @dataclass
 class Found:
-    """What the response commits to: the answer, and any earlier, different final answers (a hedge)."""
+    """What the response commits to: the answer, the other final answers it gives (different ones
+    make a hedge), whether it offers another right after it, and whether it is cut off."""
 
     answer: str | None
     others: list[str] = field(default_factory=list)
+    hedged: bool = False
     unterminated: bool = False
 
 
@@ -66,9 +77,14 @@ def final_part(text: str, ignore_thinking: bool = True) -> str:
         return text
     closed = text.rfind("</think>")
     if closed != -1:
-        return text[closed + len("</think>"):]
+        text = text[closed + len("</think>"):]
     opened = text.find("<think>")
     return text[:opened] if opened != -1 else text
+
+
+def hedges_after(text: str, end: int) -> bool:
+    """Whether the text right after a final answer offers another one ("... (or possibly 41)")."""
+    return _TRAILING_HEDGE.search(text[end : end + 300]) is not None
 
 
 def _closing_braces(text: str, start: int, stop: int) -> dict[int, int]:
@@ -119,22 +135,33 @@ def boxes(text: str) -> tuple[list[tuple[int, int, str]], bool]:
     return found, unterminated
 
 
-def boxed_answer(text: str) -> Found | None:
-    """The last group of adjacent boxes (one answer, joined as a list), and the earlier boxes."""
+@dataclass(frozen=True)
+class Answer:
+    """One answer a strategy found, and where it ends in the text."""
+
+    text: str
+    end: int
+
+
+def boxed_answers(text: str) -> list[Answer] | None:
+    """Every group of adjacent boxes, in order (a group is one answer, joined as a list: repeats of
+    one value count once); None when the last box is never closed (a cut-off answer)."""
     found, unterminated = boxes(text)
     if unterminated:
-        return Found(None, unterminated=True)
-    if not found:
         return None
-    group = [found[-1]]
-    for box in reversed(found[:-1]):
-        gap = text[box[1] : group[0][0]]
-        if len(gap) > 200 or _BOX_GAP.fullmatch(gap) is None:
-            break
-        group.insert(0, box)
-    answer = ", ".join(content for _, _, content in group)
-    others = [content for _, _, content in found[: len(found) - len(group)]]
-    return Found(answer or None, others)
+    groups: list[list[tuple[int, int, str]]] = []
+    for box in found:
+        if groups and (gap := text[groups[-1][-1][1] : box[0]]) is not None and len(gap) <= 200 \
+                and _BOX_GAP.fullmatch(gap) is not None:
+            groups[-1].append(box)
+        else:
+            groups.append([box])
+    answers = []
+    for group in groups:
+        contents = list(dict.fromkeys(content for _, _, content in group if content))
+        if contents:
+            answers.append(Answer(", ".join(contents), group[-1][1]))
+    return answers
 
 
 def open_answer_tag(text: str) -> bool:
@@ -145,45 +172,73 @@ def open_answer_tag(text: str) -> bool:
 
 def boxed(text: str) -> str | None:
     """The content of the last group of boxes, or None (also for an unclosed box)."""
-    found = boxed_answer(text)
-    return found.answer if found else None
+    found = boxed_answers(text)
+    return found[-1].text if found else None
 
 
-def answer_tag(text: str) -> str | None:
-    """The content of the last ``<answer>...</answer>`` (its box, when it holds one)."""
-    low = text.lower()
-    close = low.rfind("</answer>")
-    if close == -1:
-        return None
-    open_ = low.rfind("<answer>", 0, close)
-    if open_ == -1:
-        return None
-    content = text[open_ + len("<answer>") : close].strip()
-    return boxed(content) or content or None
+def answer_tags(text: str) -> list[Answer]:
+    """The content of every ``<answer>...</answer>`` (its box, when it holds one), in order."""
+    low, found, start = text.lower(), [], 0
+    while (open_ := low.find("<answer>", start)) != -1:
+        close = low.find("</answer>", open_)
+        if close == -1:
+            break
+        content = text[open_ + len("<answer>") : close].strip()
+        content = boxed(content) or content
+        if content:
+            found.append(Answer(content, close + len("</answer>")))
+        start = close + len("</answer>")
+    return found
 
 
-def _after(pattern: re.Pattern[str], text: str) -> str | None:
-    """The answer written after the last match of ``pattern``: a math span, a box, or the clause."""
-    last = None
-    for last in pattern.finditer(text):  # noqa: B007 - the last match is wanted
-        pass
-    if last is None:
-        return None
-    rest = text[last.end():].lstrip(" \t*_#")
+def _clause(text: str, start: int) -> Answer | None:
+    """The answer written from ``start``: a box, a math span, or the clause up to the sentence end
+    (after its last 'is': "the volume is 120" answers 120). Reads a bounded window: a clause with no
+    end in it comes back as long as the window, which the grader refuses as too long."""
+    window = text[start : start + CLAUSE_WINDOW]
+    skipped = len(window) - len(window.lstrip(" \t*_#"))
+    rest = window[skipped:]
     if rest.startswith("\n"):
+        skipped += len(rest) - len(rest.lstrip())
         rest = rest.lstrip()
-    if _LEADING_BOX.match(rest):
-        inner = boxed(rest[:MAX_BRACE_SCAN])
-        if inner:
-            return inner
+    if _LEADING_BOX.match(rest) and (inner := boxed_answers(text[start + skipped : start + MAX_BRACE_SCAN])):
+        return Answer(inner[0].text, start + skipped + inner[0].end)
     for open_, close in (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]")):
         if rest.startswith(open_):
             end = _unescaped(rest, close, len(open_))
-            if end != -1:
-                return rest[len(open_):end].strip() or None
+            if end != -1 and rest[len(open_):end].strip():
+                return Answer(rest[len(open_):end].strip(), start + skipped + end + len(close))
     end = _SENTENCE_END.search(rest)
-    clause = (rest[: end.start()] if end else rest).strip().strip("*_").strip()
-    return clause or None
+    clause = rest[: end.start()] if end else rest
+    clause = _COPULA.split(clause)[-1].strip().strip("*_").strip()
+    return Answer(clause, start + skipped + len(clause)) if clause else None
+
+
+def _after_each(pattern: re.Pattern[str], text: str) -> list[Answer]:
+    """The answer after each of the last ``MAX_OCCURRENCES`` matches of ``pattern``, in order."""
+    last = list(pattern.finditer(text))[-MAX_OCCURRENCES:]
+    return [a for m in last if (a := _clause(text, m.end())) is not None]
+
+
+def final_answers(text: str) -> list[Answer]:
+    return _after_each(_FINAL_ANSWER, text)
+
+
+def answers_is(text: str) -> list[Answer]:
+    return _after_each(_ANSWER_IS, text)
+
+
+def answer_colons(text: str) -> list[Answer]:
+    return _after_each(_ANSWER_COLON, text)
+
+
+def gsm8k_answers(text: str) -> list[Answer]:
+    found = []
+    for m in list(_GSM8K.finditer(text))[-MAX_OCCURRENCES:]:
+        line = text[m.end() : m.end() + 2000].split("\n", 1)[0].strip()
+        if line:
+            found.append(Answer(line, m.end() + len(line)))
+    return found
 
 
 def _unescaped(text: str, needle: str, start: int) -> int:
@@ -194,26 +249,28 @@ def _unescaped(text: str, needle: str, start: int) -> int:
     return end
 
 
+def _last(answers: list[Answer] | None) -> str | None:
+    return answers[-1].text if answers else None
+
+
+def answer_tag(text: str) -> str | None:
+    return _last(answer_tags(text))
+
+
 def final_answer(text: str) -> str | None:
-    return _after(_FINAL_ANSWER, text)
+    return _last(final_answers(text))
 
 
 def answer_is(text: str) -> str | None:
-    return _after(_ANSWER_IS, text)
+    return _last(answers_is(text))
 
 
 def answer_colon(text: str) -> str | None:
-    return _after(_ANSWER_COLON, text)
+    return _last(answer_colons(text))
 
 
 def gsm8k(text: str) -> str | None:
-    found = None
-    for found in _GSM8K.finditer(text):  # noqa: B007 - the last match is wanted
-        pass
-    if found is None:
-        return None
-    line = text[found.end():].split("\n", 1)[0].strip()
-    return line or None
+    return _last(gsm8k_answers(text))
 
 
 def _sentences(text: str) -> list[str]:
@@ -239,12 +296,20 @@ def last_formula(text: str) -> str | None:
             tail = tail[:cut].rstrip()
             continue
         break
-    last = None
-    for last in _MATH_SPAN.finditer(paragraph):  # noqa: B007 - the last match is wanted
-        pass
-    if last is None:
+    spans = list(_MATH_SPAN.finditer(paragraph))
+    if not spans:
         return None
-    content = next(g for g in last.groups() if g is not None).strip()
+    chosen = spans[-1]
+    if _CONDITION_BEFORE.search(paragraph, max(0, chosen.start() - 30), chosen.start()):
+        # "the minimum value is $-\frac94$, attained at $x = \frac32$": the side condition is not it.
+        for span in reversed(spans[:-1]):
+            between = paragraph[span.end() : chosen.start()]
+            if _SENTENCE_END.search(between):
+                break
+            if _COPULA_BEFORE.search(paragraph, max(0, span.start() - 30), span.start()):
+                chosen = span
+                break
+    content = next(g for g in chosen.groups() if g is not None).strip()
     return content or None
 
 
@@ -259,8 +324,8 @@ def conclusion(text: str) -> str | None:
     sentence = next((s for s in reversed(last_two) if any(ch.isdigit() for ch in s)), None)
     if sentence is None:
         return None
-    if _HEDGE_WORDS.search(sentence):
-        return None
+    if _HEDGE_WORDS.search(sentence) or not re.search(r"[A-Za-z]{2}", sentence):
+        return None  # a hedge, or a bare number at the end of a long response: no commitment
     after_equals = sentence.rsplit("=", 1)[-1]
     numbers = _NUMBER.findall(after_equals)
     if len(numbers) != 1:
@@ -274,15 +339,22 @@ def last_number(text: str) -> str | None:
     return found[-1].replace(" ", "") if found else None
 
 
-STRATEGIES: dict[str, Callable[[str], str | None]] = {
-    "boxed": boxed,
-    "answer_tag": answer_tag,
-    "final_answer": final_answer,
-    "answer_is": answer_is,
-    "answer_colon": answer_colon,
-    "gsm8k": gsm8k,
-    "last_formula": last_formula,
+def last_formulas(text: str) -> list[Answer]:
+    found = last_formula(text)
+    return [Answer(found, len(text))] if found else []
+
+
+STRATEGIES: dict[str, Callable[[str], list[Answer] | None]] = {
+    "boxed": boxed_answers,
+    "answer_tag": answer_tags,
+    "final_answer": final_answers,
+    "answer_is": answers_is,
+    "answer_colon": answer_colons,
+    "gsm8k": gsm8k_answers,
+    "last_formula": last_formulas,
 }
+# Strategies whose every occurrence is a final answer: two different ones are a hedge.
+MARKERS = ("boxed", "answer_tag", "final_answer", "answer_colon", "gsm8k")
 
 _CHOICE = re.compile(r"^\(?\s?([A-Ja-j])\s?\)?[.:)]?(?:\s|$)")
 # A capital letter standing alone ("B", "(B)", "B.", "option B"), not a word's first letter nor "I think".

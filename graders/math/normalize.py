@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
+from fractions import Fraction
 
 # Unicode maths, mapped before NFKC (which would turn x² into x2).
 _UNICODE = {
@@ -63,6 +65,48 @@ square cubic per each km/h m/s rpm degree degrees radian radians rad
 """.split())
 # Words that change what a number means: "42 maybe" is not the answer 42.
 _NOT_UNITS = frozenset("maybe perhaps possibly probably not nor or and either guess approximately about roughly".split())
+
+@dataclass(frozen=True)
+class Unit:
+    """A unit an answer was given in: its dimension ('length^2') and its size in that dimension's base."""
+
+    dimension: str
+    size: Fraction
+
+
+_UNIT_SIZES = {  # base units: second, metre, gram, litre, dollar
+    "second": ("time", 1), "minute": ("time", 60), "hour": ("time", 3600), "day": ("time", 86400),
+    "week": ("time", 604800), "mm": ("length", Fraction(1, 1000)), "cm": ("length", Fraction(1, 100)),
+    "m": ("length", 1), "km": ("length", 1000), "inch": ("length", Fraction(254, 10000)),
+    "foot": ("length", Fraction(3048, 10000)), "yard": ("length", Fraction(9144, 10000)),
+    "mile": ("length", Fraction(1609344, 1000)), "mg": ("mass", Fraction(1, 1000)), "g": ("mass", 1),
+    "kg": ("mass", 1000), "lb": ("mass", Fraction(45359237, 100000)), "oz": ("mass", Fraction(45359237, 1600000)),
+    "ml": ("volume", Fraction(1, 1000)), "l": ("volume", 1), "dollar": ("money", 1), "cent": ("money", Fraction(1, 100)),
+}
+_UNIT_ALIASES = {
+    "s": "second", "sec": "second", "secs": "second", "seconds": "second", "min": "minute", "mins": "minute",
+    "minutes": "minute", "h": "hour", "hr": "hour", "hrs": "hour", "hours": "hour", "days": "day",
+    "weeks": "week", "meter": "m", "meters": "m", "metre": "m", "metres": "m", "centimeter": "cm",
+    "centimeters": "cm", "millimeter": "mm", "millimeters": "mm", "kilometer": "km", "kilometers": "km",
+    "inches": "inch", "in": "inch", "feet": "foot", "ft": "foot", "yards": "yard", "yd": "yard",
+    "miles": "mile", "mi": "mile", "gram": "g", "grams": "g", "kilogram": "kg", "kilograms": "kg",
+    "pound": "lb", "pounds": "lb", "lbs": "lb", "ounce": "oz", "ounces": "oz", "liter": "l", "liters": "l",
+    "litre": "l", "litres": "l", "dollars": "dollar", "cents": "cent",
+}
+
+
+def unit_of(word: str) -> Unit | None:
+    """The unit one word names ('hours', 'cm^2', 'm'), or None when it is not a known unit."""
+    power = _UNIT_POWER.search(word)
+    name = word[: power.start()] if power else word
+    name = _UNIT_ALIASES.get(name.lower().rstrip("."), name.lower().rstrip("."))
+    if name not in _UNIT_SIZES:
+        return None
+    dimension, size = _UNIT_SIZES[name]
+    exponent = int(next(c for c in power.group(0) if c.isdigit())) if power else 1
+    return Unit(dimension if exponent == 1 else f"{dimension}^{exponent}", Fraction(size) ** exponent)
+
+
 _BEFORE_POWER = re.compile(r"\s+(?=\^)")
 _UNIT_POWER = re.compile(r"\^\s*\{?\s*[23]\s*\}?$")
 # One-letter units only right after a number ("5 m", "3s"), never after a variable.
@@ -112,10 +156,11 @@ def _text_content(match: re.Match[str]) -> str:
     return " " + match.group(1) + " "
 
 
-def strip_trailing_words(text: str, keep: frozenset[str]) -> str:
+def strip_trailing_words(text: str, keep: frozenset[str]) -> tuple[str, list[str]]:
     """'72 clips' -> '72', '5\\sqrt{2} square cm' -> '5\\sqrt{2}': words after a number are units or
     nouns, not maths. Word by word from the end (linear in the text); a word in ``keep`` (a maths
-    word such as 'pi') stops it, and so does anything that would leave no number behind."""
+    word such as 'pi') stops it, and so does anything that would leave no number behind. Returns
+    the text and the words removed."""
     words = _BEFORE_POWER.sub("", text).split(" ")
     cut = len(words)
     while cut > 1:
@@ -124,13 +169,15 @@ def strip_trailing_words(text: str, keep: frozenset[str]) -> str:
             break
         cut -= 1
     if cut == len(words):
-        return text
+        return text, []
     rest = " ".join(words[:cut]).rstrip()
-    return rest if rest[-1:].isdigit() or rest[-1:] in "})" else text
+    return (rest, words[cut:]) if rest[-1:].isdigit() or rest[-1:] in "})" else (text, [])
 
 
-def normalize_answer(text: str, number_words: bool = False, keep: frozenset[str] = frozenset()) -> tuple[str, bool]:
-    """The canonical text of an answer and whether it carried a percent sign.
+def normalize_answer(text: str, number_words: bool = False,
+                     keep: frozenset[str] = frozenset()) -> tuple[str, bool, Unit | None]:
+    """The canonical text of an answer, whether it carried a percent sign, and its unit (when it
+    ends in one known unit word: '3 hours', '5 cm^2').
 
     ``number_words`` reads 'twenty-one' as 21 (off by default: a reward for spelled-out numbers
     is a reward a policy can farm with words); ``keep`` are the words trailing-word removal keeps.
@@ -153,11 +200,14 @@ def normalize_answer(text: str, number_words: bool = False, keep: frozenset[str]
             break
     text, percents = _PERCENT.subn("", text)
     text = _SPACES.sub(" ", text).strip()
-    text = strip_trailing_words(text, keep)
-    text = _TRAILING_LETTER_UNIT.sub("", text).strip()
+    text, removed = strip_trailing_words(text, keep)
+    letter_unit = _TRAILING_LETTER_UNIT.search(text)
+    if letter_unit:
+        removed, text = [letter_unit.group(0).strip()], text[: letter_unit.start()].strip()
+    unit = unit_of(removed[0]) if len(removed) == 1 else None
     text = _THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(",", ""), text)
     text = _SPACE_THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(" ", ""), text)
     text = text.lstrip(" ;:").rstrip(" .;:")
     if number_words and text[:1].isalpha() and (words := number_from_words(text)) is not None:
         text = words
-    return text, percents > 0
+    return text, percents > 0, unit

@@ -42,7 +42,8 @@ def test_extraction_options():
     assert verdict("I think it is 3, no wait, 4", "4", fallback="last_number").passed
     assert verdict("<think>\\boxed{5}</think> I give up", "5").error == "no_answer"
     assert verdict("<think>\\boxed{5}</think> I give up", "5", ignore_thinking=False).passed
-    assert verdict(r"The answer is 3. \boxed{4}", "3", extract=["answer_is", "boxed"]).passed
+    assert verdict(r"The answer is 3. \boxed{4}", "3", extract=["answer_is", "boxed"], allow_hedges=True).passed
+    assert verdict(r"The answer is 3. \boxed{4}", "3", extract=["answer_is", "boxed"]).error == "hedge"
     assert not verdict(r"The answer is 3. \boxed{4}", "3").passed
 
 

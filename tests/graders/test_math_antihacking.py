@@ -101,3 +101,24 @@ def test_lenient_options_reopen_what_offline_evaluation_may_want():
     assert score(REASONING + "Counting up: 40, 41, 42", fallback="last_number").passed
     assert score(REASONING + r"So the answer is $\boxed{\text{forty-two}}$.", number_words=True).passed
     assert score(r"\boxed{A} \boxed{B}", reference="B", allow_hedges=True).passed
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        REASONING + "#### 41\n#### 42",
+        REASONING + "Answer: 41\nAnswer: 42",
+        REASONING + "**Answer:** 41\n\nActually, let me reconsider.\n\n**Answer:** 42",
+        REASONING + r"The answer is $\boxed{42}$ (or possibly $41$).",
+        REASONING + "The final answer is 42, or maybe 41.",
+        REASONING + "Final Answer: The final answer is $41$. I hope it is correct.\n\nAlso, \\boxed{42}",
+        REASONING + "<answer>41</answer>\n<answer>42</answer>",
+        "<think>\nI think it's 41.\n</think>\n<think>\nThe answer is \\boxed{42}.",
+        REASONING + "<answer></answer>\n42",
+        REASONING + "The digits might be 4 and 2.\n\n42",
+        REASONING + "\n".join(f"#### {n}" for n in range(100)) + "\n#### 42",
+    ],
+)
+def test_hedges_across_markers_and_bare_endings_score_zero(response):
+    g = score(response)
+    assert g.score == 0.0 and not g.passed, g

@@ -227,3 +227,41 @@ def test_comma_lists_are_sets_unless_ordered():
 )
 def test_matrices_and_vectors(response, reference, passed):
     check(response, reference, passed)
+
+
+# Forms found on the realistic benchmark set (bench/math_realistic.py), one rule each -------------
+@pytest.mark.parametrize(
+    "response, reference, passed",
+    [
+        # a clause after "Final Answer:" that states its value with "is"
+        (COT + "Final Answer: the volume is 120. I hope it is correct.", "120", True),
+        (COT + "Final Answer: the volume is 121. I hope it is correct.", "120", False),
+        # a function or matrix named on the left of its value
+        (COT + r"So $f^{-1}(x) = \frac{x-3}{2}$.", r"\frac{x-3}{2}", True),
+        (COT + r"So $f^{-1}(x) = \frac{x-3}{2}$.", r"\frac{x+3}{2}", False),
+        (COT + r"The inverse is $A^{-1} = \begin{pmatrix} -2 & 1 \\ 1 & 0 \end{pmatrix}$.",
+         r"\begin{pmatrix} -2 & 1 \\ 1 & 0 \end{pmatrix}", True),
+        # a chain through notation the parser does not read still ends in its value
+        (COT + "\\[\nS = \\sum_{k=0}^{9} 2^k = 2^{10} - 1 = 1023.\n\\]", "1023", True),
+        (COT + "\\[\nS = \\sum_{k=0}^{9} 2^k = 2^{10} - 1 = 1024.\n\\]", "1023", False),
+        # the value of the main clause, not the side condition after it
+        (COT + r"Hence the minimum value is $-\frac{9}{4}$, attained at $x = \frac{3}{2}$.", r"-\frac94", True),
+        (COT + r"Hence the minimum value is $-\frac{9}{4}$, attained at $x = \frac{3}{2}$.", r"\frac32", False),
+        # words compared without regard to case
+        (COT + "Final Answer: The final answer is $Yes$. I hope it is correct.", r"\text{yes}", True),
+        (COT + "Final Answer: The final answer is $No$. I hope it is correct.", r"\text{yes}", False),
+        # units: converted within a dimension, never across dimensions
+        (COT + r"**Answer:** $180 \text{ minutes}$", r"3 \text{ hours}", True),
+        (COT + r"**Answer:** $3 \text{ minutes}$", r"3 \text{ hours}", False),
+        (COT + r"**Answer:** $3 \text{ kg}$", r"3 \text{ hours}", False),
+        (COT + r"**Answer:** $250 \text{ cm}$", r"2.5 \text{ m}", True),
+        # the same value boxed twice side by side is one answer
+        (COT + r"Therefore, the solutions are $\boxed{2}, \boxed{2}$.", "2", True),
+        # a matrix: a row is not a column, a scalar factor multiplies the entries
+        (COT + r"**Answer:** $\begin{pmatrix} 1 \\ 2 \end{pmatrix}$", r"\begin{pmatrix} 1 & 2 \end{pmatrix}", False),
+        (COT + r"\boxed{\frac{1}{2}\begin{pmatrix} 1 & 1 \\ 1 & -1 \end{pmatrix}}",
+         r"\begin{pmatrix} \frac12 & \frac12 \\ \frac12 & -\frac12 \end{pmatrix}", True),
+    ],
+)
+def test_forms_from_the_realistic_set(response, reference, passed):
+    check(response, reference, passed)
