@@ -28,7 +28,9 @@ class CodeExecConfig(GraderConfig):
         "a wall-clock net of 3x + 1 s catches sleeping or waiting."))
     total_timeout_s: float = Field(default=120.0, gt=0, le=3600, description=(
         "Wall-clock bound of one response's whole sandbox; cases left are failed as timeouts."))
-    memory_mb: int = Field(default=1024, ge=64, le=65536, description="Address space of each process, in MiB.")
+    memory_mb: int = Field(default=1024, ge=64, le=65536, description=(
+        "Address space of each process, and resident memory of all of the solution's processes "
+        "together, in MiB."))
     max_processes: int = Field(default=16, ge=1, le=1024, description=(
         "Processes and threads the solution may have at once."))
     max_output_kb: int = Field(default=1024, ge=1, le=65536, description=(
@@ -148,6 +150,8 @@ class CodeExecGrader(Grader):
             return False, f"time limit ({self.config.timeout_s:g} s CPU)"
         if status == "output_limit":
             return False, f"output over {self.config.max_output_kb} KiB"
+        if status == "memory_limit":
+            return False, f"memory over {self.config.memory_mb} MiB"
         if status == "crash":
             return False, "the process died" + (f" (signal {int(frame['signal'])})" if "signal" in frame else "")
         if suite.mode == "stdio":

@@ -22,7 +22,6 @@ lacks (tuples, dicts with any keys, sets, bytes, complex, big ints, remote objec
 
 from __future__ import annotations
 
-import ast
 import builtins
 import json
 import os
@@ -36,6 +35,7 @@ import types
 
 HEADER = struct.Struct("!I")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 IDLE_GRACE_S = 1.0  # a case may sit idle (sleeping, waiting) for timeout_s + this
 HARD_FACTOR = 20.0  # and never run past HARD_FACTOR * its CPU budget + 10 s of wall-clock time
 POLL_S = 0.1
@@ -167,6 +167,8 @@ def split_tests(code: str, entry_point: str | None) -> list[tuple[str, int, obje
     assert or an expression (a call such as ``check(f)``), 'setup' for everything else; then a
     case ('check', 0, entry_point) when the code defines ``check`` and an entry point is given.
     SyntaxError when the tests do not parse."""
+    import ast
+
     tree = ast.parse(code)
     parts: list[tuple[str, int, object]] = []
     for stmt in tree.body:
@@ -178,7 +180,15 @@ def split_tests(code: str, entry_point: str | None) -> list[tuple[str, int, obje
     return parts
 
 
+def _module(stmt):
+    import ast
+
+    return ast.Module([stmt], [])
+
+
 def _is_docstring(stmt) -> bool:
+    import ast
+
     return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)
 
 
@@ -571,7 +581,7 @@ def run_tester(tests: dict, requests: int, replies: int, verdicts: int) -> int:
                     raise NameError("check or the entry point is missing")
                 check(entry)
             else:
-                exec(compile(ast.Module([source], []), "tests", "exec"), namespace)
+                exec(compile(_module(source), "tests", "exec"), namespace)
             passed, exc_name = True, None
         except SolutionGone:
             passed, exc_name = False, "SolutionGone"
@@ -593,41 +603,52 @@ SECCOMP = None
 
 
 class Watch:
-    """The bound of one case: CPU time used by the solution's processes (so a verdict does not
-    depend on how loaded the machine is), plus time spent idle (sleeping or blocked, no process
-    runnable), plus a generous wall-clock net. ``expired()`` is called about every POLL_S."""
+    """The bound of one case: CPU time used by all of the solution's processes (so a verdict
+    does not depend on how loaded the machine is), time spent idle (sleeping or blocked, no
+    process runnable), the sandbox's total resident memory, and a generous wall-clock net.
+    ``expired()`` is called about every POLL_S; it returns why the case must stop, or None."""
 
     def __init__(self, harness: Harness, pids: tuple[int, ...], cpu_budget: float):
         self.harness, self.pids, self.budget = harness, pids, cpu_budget
         self.idle_budget = harness.timeout + IDLE_GRACE_S
-        self.start_cpu = self._cpu()[0]
+        self.memory = harness.job["limits"]["memory_mb"] * 1024 * 1024
+        self.start_cpu = self._measure()[0]
         self.idle = 0.0
         self.last = time.monotonic()
         self.hard_deadline = self.last + HARD_FACTOR * cpu_budget + 10
 
-    def _cpu(self) -> tuple[float, bool]:
-        """CPU seconds of the solution's processes (and their reaped children), and whether any
-        of them is runnable."""
+    def _measure(self) -> tuple[float, bool, int]:
+        """CPU seconds of the solution's processes, their reaped children's and (in the sandbox)
+        the orphans reaped by the namespace's init; whether any process is runnable; resident
+        bytes of them all."""
         if self.harness.sandboxed:
-            pids = [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) not in (1, os.getpid())]
+            pids = [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) != os.getpid()]
         else:
             pids = list(self.pids)
-        total, running = 0.0, False
+        total, running, rss = 0.0, False, 0
         for pid in pids:
-            state, cpu = _stat(pid, children=pid in self.pids)
-            total += cpu
+            state, own, children, resident = _stat(pid)
+            if pid == 1 and self.harness.sandboxed:  # init: only the orphans it reaped
+                total += children
+                continue
+            total += own + children
+            rss += resident
             running = running or state in (b"R", b"D")
-        return total, running
+        return total, running, rss
 
-    def expired(self) -> bool:
+    def expired(self) -> str | None:
         now = time.monotonic()
         if now - self.last < POLL_S / 2:
-            return False
-        cpu, running = self._cpu()
+            return None
+        cpu, running, rss = self._measure()
         if not running:
             self.idle += now - self.last
         self.last = now
-        return cpu - self.start_cpu > self.budget or self.idle > self.idle_budget or now > self.hard_deadline
+        if rss > self.memory:
+            return "memory_limit"
+        if cpu - self.start_cpu > self.budget or self.idle > self.idle_budget or now > self.hard_deadline:
+            return "timeout"
+        return None
 
 
 class Harness:
@@ -681,10 +702,12 @@ class Harness:
         if writing is None:
             os.close(in_w)
         reading = out_r
+        stopped = None
         while reading is not None or not exited:
             rlist = [fd for fd in (reading, pidfd if not exited else None) if fd is not None]
             wlist = [writing] if writing is not None else []
-            if watch.expired():
+            stopped = None if exited else watch.expired()
+            if stopped:
                 break
             r, w, _ = select.select(rlist, wlist, [], POLL_S)
             if writing is not None and w:
@@ -711,7 +734,6 @@ class Harness:
                 _, status, usage = os.wait4(pid, 0)
                 exited = True
                 self.kill_all(pid)  # whatever it left running (its output pipe closes with it)
-        timed_out = not exited and not truncated
         self.kill_all(pid)
         if not exited:
             _, status, usage = os.wait4(pid, 0)
@@ -722,7 +744,9 @@ class Harness:
         result = {"stdout": out.decode("utf-8", "replace"), "cpu": round(cpu, 4)}
         if truncated:
             result["status"] = "output_limit"
-        elif timed_out or cpu > self.timeout or _signalled(status, (signal.SIGXCPU,)):
+        elif stopped == "memory_limit":
+            result["status"] = "memory_limit"
+        elif stopped or not exited or cpu > self.timeout or _signalled(status, (signal.SIGXCPU,)):
             result["status"] = "timeout"
         elif os.WIFSIGNALED(status):
             result.update(status="crash", signal=os.WTERMSIG(status))
@@ -748,9 +772,8 @@ class Harness:
             if server is None:
                 server = self.start_server(False, self.timeout * (len(cases) - i) + 1)
                 ready = self.await_reply(server, self.timeout)
-                if ready is None or not ready.startswith(b'["ready"'):
-                    self.emit({"case": i, "status": "timeout" if ready is None else "load_error",
-                               "reply": (ready or b"").decode("utf-8", "replace")[:200]})
+                if isinstance(ready, str) or not ready.startswith(b'["ready"'):
+                    self.emit({"case": i, "status": ready if isinstance(ready, str) else "load_error"})
                     self.stop(server)
                     server = None
                     continue
@@ -760,8 +783,8 @@ class Harness:
                 reply = self.await_reply(server, self.timeout)
             except OSError:
                 reply = b""
-            if reply is None or reply == b"":
-                self.emit({"case": i, "status": "timeout" if reply is None else "crash"})
+            if isinstance(reply, str) or reply == b"":
+                self.emit({"case": i, "status": reply if isinstance(reply, str) else "crash"})
                 self.stop(server)
                 server = None
             else:
@@ -769,8 +792,8 @@ class Harness:
         if server is not None:
             self.stop(server)
 
-    def await_reply(self, server, cpu_budget: float) -> bytes | None:
-        """The server's next reply frame; None past the CPU budget or the wall-clock net,
+    def await_reply(self, server, cpu_budget: float) -> bytes | str:
+        """The server's next reply frame; "timeout" or "memory_limit" when the watch stopped it,
         b"" when it died or sent a malformed frame."""
         pid, _, replies = server
         watch = Watch(self, (pid,), cpu_budget)
@@ -779,8 +802,9 @@ class Harness:
         header_done = False
         while True:
             r, _, _ = select.select([replies], [], [], POLL_S)
-            if watch.expired():
-                return None
+            stopped = watch.expired()
+            if stopped:
+                return stopped
             if not r:
                 continue
             chunk = os.read(replies, min(need - len(buf), 1 << 20))
@@ -832,9 +856,10 @@ class Harness:
         for fd in (req_w, rep_r, ver_w):
             os.close(fd)
         watch = Watch(self, (solution, tester), budget)
-        buf, seen = bytearray(), 0
+        buf, seen, stopped = bytearray(), 0, None
         while seen < n_cases:
-            if watch.expired():
+            stopped = watch.expired()
+            if stopped:
                 break
             r, _, _ = select.select([ver_r], [], [], POLL_S)
             if not r:
@@ -853,7 +878,7 @@ class Harness:
                            "exc": str(verdict.get("exc") or "")[:60]})
                 seen += 1
         for case in range(seen, n_cases):
-            self.emit({"case": case, "status": "timeout"})
+            self.emit({"case": case, "status": stopped or "crash"})
         os.close(ver_r)
         self.kill_all(tester)
         self.kill_all(solution)
@@ -872,17 +897,16 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def _stat(pid: int, children: bool) -> tuple[bytes, float]:
-    """A process's state letter and CPU seconds (with its reaped children's when asked)."""
+def _stat(pid: int) -> tuple[bytes, float, float, int]:
+    """A process's state letter, its CPU seconds, its reaped children's, its resident bytes."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
             fields = f.read().rsplit(b")", 1)[1].split()
-        ticks = int(fields[11]) + int(fields[12])
-        if children:
-            ticks += int(fields[13]) + int(fields[14])
-        return fields[0], ticks / CLOCK_TICKS
+        own = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        children = (int(fields[13]) + int(fields[14])) / CLOCK_TICKS
+        return fields[0], own, children, int(fields[21]) * PAGE_SIZE
     except (OSError, IndexError, ValueError):
-        return b"X", 0.0
+        return b"X", 0.0, 0.0, 0
 
 
 def _signalled(status, signals) -> bool:

@@ -60,16 +60,18 @@ def _python() -> Path:
 
 
 def _hidden_dirs(roots: list[Path]) -> list[Path]:
-    """Every site-packages directory under the mounted trees."""
+    """The interpreter's site-packages directories, and wherever rewardkit and this plugin are
+    installed, when they lie under the mounted trees."""
+    import rewardkit
+
     found = set(site.getsitepackages()) | {site.getusersitepackages()}
     found |= {p for p in sys.path if p.endswith(("site-packages", "dist-packages"))}
-    found |= {str(p) for root in roots for p in root.glob("lib/python3*/*-packages")}
-    found |= {str(p) for p in Path("/usr/lib").glob("python3*/dist-packages")}
-    found |= {str(p) for p in Path("/usr/local/lib").glob("python3*/*-packages")}
+    found |= {str(Path(m.__file__).resolve().parents[1]) for m in (rewardkit, harness)}
+    found.add(str(HARNESS.parents[2]))
     out = []
     for p in sorted(found):
         real = Path(os.path.realpath(p))
-        if real.is_dir() and any(real == r or r in real.parents for r in roots):
+        if real.is_dir() and real not in roots and any(r in real.parents for r in roots):
             out.append(real)
     return out
 
@@ -102,8 +104,8 @@ def bwrap_argv() -> tuple[str, ...]:
             argv += ["--perms", "0755", "--dir", str(parent)]
         argv += ["--ro-bind", str(prefix), str(prefix)]
         roots.append(prefix)
-    for hidden in _hidden_dirs(roots):
-        argv += ["--tmpfs", str(hidden), "--remount-ro", str(hidden)]
+    for hidden in _hidden_dirs(roots):  # an empty directory no one but root may open
+        argv += ["--perms", "0000", "--tmpfs", str(hidden)]
     argv += ["--proc", "/proc", "--dev", "/dev",
              "--perms", "0700", "--dir", "/rk", "--ro-bind", str(HARNESS), "/rk/harness.py"]
     return tuple(argv)

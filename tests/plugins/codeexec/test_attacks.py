@@ -84,6 +84,26 @@ STDIO_THIEF = THIEF + 'print("RKOUT" + (steal(rb"RKOUT([0-9a-f]{16})") or "nothi
 ADD_THIEF = THIEF + 'def add(a, b):\n    got = steal(rb"== *([0-9]{3,})")\n    return int(got) if got else 0\n'
 ENV_THIEF = THIEF + f'print(steal(rb"({ENV_SECRET[:15]}[0-9a-f]{{16}})") or "nothing")\n'
 
+# Too slow for one process's CPU limit, so it hands the work to double-forked orphans (which
+# the sandbox's init reaps, out of the main process's accounting) and waits for them.
+ORPHAN_FARM = """
+import os, time
+def burn():
+    end = time.process_time() + 0.8
+    while time.process_time() < end:
+        pass
+for i in range(4):  # one after the other, so that no moment shows more than 0.8 s
+    if os.fork() == 0:
+        if os.fork() == 0:
+            burn()
+            open(f"done{i}", "w").close()
+        os._exit(0)
+    os.wait()
+    while not os.path.exists(f"done{i}"):
+        time.sleep(0.01)
+print("farm done")
+"""
+
 
 def _writer(paths: list[str]) -> str:
     return "\n".join(
@@ -173,6 +193,11 @@ def _attacks(host: dict) -> dict[str, Sample]:
         "fill_tmp": ("i = 0\nwhile True:\n    open(f'/tmp/f{i}', 'wb').write(b'x' * (1 << 20))\n    i += 1",
                      STDIO_TESTS),
         "sleep_forever": ("import time\ntime.sleep(3600)", ADD_TESTS),
+        # -- resource limits spread over processes ------------------------------------------
+        "orphan_cpu_farm": (ORPHAN_FARM, json.dumps({"inputs": [""], "outputs": ["farm done"]})),
+        "memory_spread": ("import os, time\nfor _ in range(6):\n    if os.fork() == 0:\n"
+                          "        x = bytearray(300 << 20)\n        time.sleep(5)\n        os._exit(0)\n"
+                          "time.sleep(3)\nprint('RKOUT' + '0' * 16)", STDIO_TESTS),
     }
     return {name: Sample(response=fenced(code), reference=ref) for name, (code, ref) in a.items()}
 
@@ -286,6 +311,8 @@ def test_the_failures_are_the_expected_ones(attack_run):
     assert g["truthy_object"].reason.endswith("raised TypeError")
     assert g["huge_output"].reason.endswith("output over 256 KiB")
     assert g["sleep_forever"].error == "timeout" and g["fork_bomb"].error == "timeout"
+    assert g["orphan_cpu_farm"].error == "timeout"
+    assert g["memory_spread"].reason.endswith("memory over 512 MiB")
     assert "nothing" not in g["steal_stdio_expected"].reason  # reasons never hold program output
 
 
