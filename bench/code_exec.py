@@ -7,9 +7,10 @@ plugin's source is put on the path) and a machine where its sandbox can be made 
 
 Two workloads of stdin/stdout problems, each program with --cases test cases: ``trivial`` (read
 two numbers, print the sum) and ``cpu`` (a loop of about 30 ms of CPU per case). Both sides use
-every core: code_exec's ``grade_batch`` runs one sandbox per program, ``parallel`` = cores at
-once; the bare side runs ``python -I -S -c CODE`` once per case with ``subprocess.run`` from as
-many threads, and compares the output the same way (lines). Each side runs --repeat times,
+every core: code_exec's ``grade_batch`` runs one sandbox per program, with its default
+``parallel`` (4 sandboxes per core: a sandbox's start and end mostly wait on the kernel); the
+bare side runs ``python -I -S -c CODE`` once per case with ``subprocess.run`` from one thread
+per core (more threads do not make it faster), and compares the output the same way (lines). Each side runs --repeat times,
 alternating, and its fastest run counts. Also printed: the start-up cost of one sandbox (one
 program, one case that does nothing) next to one bare ``python -I -S -c pass``.
 """
@@ -106,7 +107,7 @@ def main() -> None:
     if reason is not None:
         sys.exit(f"no sandbox here: {reason}")
     cores = len(os.sched_getaffinity(0))
-    grader = CodeExecGrader(parallel=cores, timeout_s=10)
+    grader = CodeExecGrader(timeout_s=10)  # default parallel: 4 sandboxes per core
     print(f"{args.programs} programs x {args.cases} stdin/stdout cases, {cores} cores, python {sys.version.split()[0]}")
     print(f"{'workload':10} {'code_exec prog/s':>17} {'bare prog/s':>12} {'ratio':>6}  agree")
     for kind in PROGRAMS:

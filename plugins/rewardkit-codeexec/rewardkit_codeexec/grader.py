@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import multiprocessing
 import os
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +17,7 @@ from rewardkit_codeexec.compare import output_matches, values_equal
 from rewardkit_codeexec.suite import InvalidTests, Suite, parse_references
 
 MAX_RESULT_BYTES = 64 << 20
+SANDBOXES_PER_CORE = 4
 _MARKERS = {"NotData": "returned something that is not plain data",
             "SolutionGone": "the solution stopped answering",
             "CandidateError": "raised an exception of its own"}
@@ -53,7 +55,9 @@ class CodeExecConfig(GraderConfig):
         "True: the code is the last ```python (or bare ```) block, and a response without one "
         "scores 0 (error no_code). False: such a response is taken whole as the code."))
     parallel: int | None = Field(default=None, ge=1, le=1024, description=(
-        "Sandboxes one grade_batch call runs at once; default: the cores this process may use."))
+        "Sandboxes one grade_batch call runs at once; default: 4 per core this process may use, "
+        "4 in a pool's worker process (starting and ending a sandbox mostly waits on the kernel, "
+        "and verdicts count CPU time, so more sandboxes than cores change no verdict)."))
     unsafe_no_sandbox: bool = Field(default=False, description=(
         "Run model code WITHOUT the sandbox where none can be made. Only for code you trust: it "
         "can then read and change your files, use the network and forge its verdict."))
@@ -99,7 +103,7 @@ class CodeExecGrader(Grader):
     def grade_batch(self, samples) -> Grades:
         jobs = [self._prepare(s) for s in samples]
         todo = [i for i, job in enumerate(jobs) if not isinstance(job, Grade)]
-        workers = min(len(todo), self.config.parallel or _cores())
+        workers = min(len(todo), self.config.parallel or _default_parallel())
         if workers > 1:
             with ThreadPoolExecutor(workers, thread_name_prefix="code_exec") as pool:
                 for i, grade in zip(todo, pool.map(lambda i: self._run(*jobs[i]), todo)):
@@ -212,8 +216,13 @@ def _exception_text(name: str) -> str:
     return where + text
 
 
-def _cores() -> int:
+def _default_parallel() -> int:
+    """4 sandboxes per core; in a worker process of a pool (a daemon process, as the scoring
+    pool starts one per core) 4, so that a pool of workers does not run cores x cores."""
+    if multiprocessing.current_process().daemon:
+        return SANDBOXES_PER_CORE
     try:
-        return len(os.sched_getaffinity(0))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    return SANDBOXES_PER_CORE * cores

@@ -222,17 +222,21 @@ def seccomp_program() -> bytes | None:
     return b"".join(struct.pack("HBBI", *i) for i in ins)
 
 
-def _install_seccomp(program: bytes) -> None:
-    import ctypes
+def _no_new_privs_and_seccomp(program: bytes | None) -> None:
+    """no_new_privs (a setuid program cannot give root back), then the seccomp filter."""
+    import ctypes  # imported by main() before any fork: no file is read here
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
+        raise OSError(ctypes.get_errno(), "no_new_privs")
+    if program is None:
+        return
 
     class Fprog(ctypes.Structure):
         _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
     buf = ctypes.create_string_buffer(program)
     prog = Fprog(len(program) // 8, ctypes.addressof(buf))
-    libc = ctypes.CDLL(None, use_errno=True)  # ctypes was imported before the fork: no file reads
-    if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
-        raise OSError(ctypes.get_errno(), "no_new_privs")
     if libc.prctl(22, 2, ctypes.byref(prog), 0, 0) != 0:  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
         raise OSError(ctypes.get_errno(), "seccomp")
 
@@ -252,8 +256,7 @@ def confine(job: dict, uid: int | None, cpu_s: float) -> None:
         os.setgroups([])
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)
-        if SECCOMP is not None:
-            _install_seccomp(SECCOMP)
+        _no_new_privs_and_seccomp(SECCOMP)
         os.chdir("/tmp")
     os.umask(0o077)
 
@@ -706,7 +709,7 @@ class Harness:
         while reading is not None or not exited:
             rlist = [fd for fd in (reading, pidfd if not exited else None) if fd is not None]
             wlist = [writing] if writing is not None else []
-            stopped = None if exited else watch.expired()
+            stopped = watch.expired()  # also after the exit: a survivor holding stdout open
             if stopped:
                 break
             r, w, _ = select.select(rlist, wlist, [], POLL_S)

@@ -146,6 +146,17 @@ def _attacks(host: dict) -> dict[str, Sample]:
                                            "entry_point": "find_zero",
                                            "prompt": "def poly(xs, x):\n    return sum(c * x ** i for i, c in enumerate(xs))\n"
                                                      "def find_zero(xs):\n    pass\n"})),
+        "stash_through_helper": ("_seen = []\ndef encode_cyclic(s):\n    _seen.append(s)\n    return s\n"
+                                 "def decode_cyclic(s):\n    return _seen[-1]",
+                                 json.dumps({"test": "def check(candidate):\n    for s in ('abcdef', 'xyzzy'):\n"
+                                                     "        assert candidate(encode_cyclic(s)) == s\n",
+                                             "entry_point": "decode_cyclic",
+                                             "prompt": "def encode_cyclic(s):\n    return s[1:] + s[:1]\n"
+                                                       "def decode_cyclic(s):\n    pass\n"})),
+        "module_planted_in_tmp": ("import os\nfor d in ('/tmp', os.getcwd()):\n"
+                                  "    open(os.path.join(d, 'math.py'), 'w').write('isclose = lambda *a, **k: True')\n"
+                                  "def area(r):\n    return 0.0",
+                                  "import math\nassert math.isclose(area(2), 12.566, rel_tol=1e-3)\n"),
         "forged_verdict_frames": (
             wrong_add + "import os, struct, json\n"
             "for msg in ({'case': 0, 'passed': True}, ['ready', [['abs', 'handle', 0]]], ['ok', 5], {'done': True}):\n"

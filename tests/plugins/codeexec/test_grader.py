@@ -109,6 +109,32 @@ def test_the_solution_has_the_standard_library_only(grader):
 
 
 @needs_sandbox
+def test_what_the_solution_sees(grader):
+    """Its own user, no capabilities, no_new_privs (a setuid binary gives nothing), seccomp on
+    x86_64, only a loopback interface, a fresh /tmp, none of the host's files or environment."""
+    probe = """
+import os, platform
+status = dict(line.split(":", 1) for line in open("/proc/self/status").read().splitlines())
+nets = [line.split(":")[0].strip() for line in open("/proc/net/dev").read().splitlines()[2:]]
+checks = [
+    os.getuid() >= 1 << 24 and os.getgid() >= 1 << 24 and os.getgroups() == [],
+    int(status["CapEff"], 16) == 0 and int(status["CapPrm"], 16) == 0,
+    status["NoNewPrivs"].strip() == "1",
+    status["Seccomp"].strip() == "2" or platform.machine() != "x86_64",
+    nets == ["lo"],
+    os.getcwd() == "/tmp" and os.listdir("/tmp") == [],
+    not any(os.path.exists(p) for p in ("/work", "/home", "/etc/passwd", "/var", "/run", "/sys/class")),
+    dict(os.environ).keys() <= {"PATH", "LANG", "HOME", "PWD"},
+    len([p for p in os.listdir("/proc") if p.isdigit()]) <= 4,
+]
+print(checks)
+"""
+    ref = json.dumps({"inputs": [""], "outputs": [str([True] * 9)]})
+    g = grader.grade(Sample(response=fenced(probe), reference=ref))
+    assert g.score == 1.0, g.reason
+
+
+@needs_sandbox
 def test_loads_through_the_registry(inline_plugin):
     import rewardkit_codeexec
 
