@@ -5,13 +5,17 @@
 Prints rows/s of each and the ratio rewardkit / bare (target >= 0.5). The samples are built
 before timing, and both sides read the same Sample objects. Each side is timed --repeat times,
 alternating, and its fastest run counts (as timeit does), so a noisy machine does not pick the
-winner.
+winner. ``contains`` runs with its lenient options (a plain substring test, as the bare loop);
+``contains*`` with its defaults (whole words, a word bound, distractors), next to a bare loop doing
+the same checks with Python's re.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import random
+import re
 import time
 
 from rapidfuzz import process
@@ -38,14 +42,27 @@ def make_pairs(n: int, seed: int = 0) -> tuple[list[str], list[str]]:
 
 
 # The bare side reads the same Sample objects and does the same comparison as the grader's
-# configuration: exact with whitespace collapsed and stripped; contains as a plain substring;
-# similarity as normalised Levenshtein on the raw text.
+# configuration: exact with whitespace collapsed and stripped; contains as a plain substring (its
+# lenient options) and with its default anti-hedge checks; similarity as normalised Levenshtein on
+# the raw text.
 def bare_exact(samples):
     return [1.0 if " ".join(s.response.split()) == " ".join(s.reference.split()) else 0.0 for s in samples]
 
 
 def bare_contains(samples):
     return [1.0 if s.reference in s.response else 0.0 for s in samples]
+
+
+@functools.lru_cache(maxsize=4096)
+def _whole_word(reference: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w){re.escape(reference)}(?!\w)")  # the references here are words at both ends
+
+
+def bare_contains_defaults(samples):
+    """contains' default checks by hand: a whole-word match and at most 12 words beyond it (the
+    samples have no distractors)."""
+    return [1.0 if s.reference in s.response and _whole_word(s.reference).search(s.response)
+            and len(s.response.split()) - len(s.reference.split()) <= 12 else 0.0 for s in samples]
 
 
 def bare_similarity(samples):
@@ -57,7 +74,9 @@ def bare_similarity(samples):
 RAW = {"strip": False, "collapse_whitespace": False, "unicode_nfkc": False}
 SPECS = {
     "exact": ({"type": "exact", "unicode_nfkc": False}, bare_exact),
-    "contains": ({"type": "contains"}, bare_contains),
+    "contains": ({"type": "contains", "whole_word": False, "distractors_field": None, "max_extra_words": None},
+                 bare_contains),
+    "contains*": ({"type": "contains"}, bare_contains_defaults),
     "similarity": ({"type": "similarity", **RAW}, bare_similarity),
 }
 

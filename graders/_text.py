@@ -75,3 +75,13 @@ class TextNormalization(BaseModel):
 def reference_key(reference: str | list[str] | None) -> str | tuple[str, ...] | None:
     """A hashable key for a sample's reference(s), for per-batch caches."""
     return tuple(reference) if isinstance(reference, list) else reference
+
+
+def word_key(word: str) -> str:
+    """A word as compared with the prompt's words: case-folded, punctuation removed ('France?' -> 'france')."""
+    return word.casefold().translate(_PUNCTUATION)
+
+
+def without_prompt_words(words: list[str], prompt_keys: frozenset[str]) -> list[str]:
+    """The words whose key is not among the prompt's: what a text says beyond restating the prompt."""
+    return [w for w in words if (key := word_key(w)) not in prompt_keys or not key]

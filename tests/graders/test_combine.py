@@ -60,3 +60,20 @@ def test_grade_batch_grades_each_sub_grader_once_per_batch():
     grader = load_grader({"type": "combine", "graders": SUBS})
     samples = [{"response": r, "reference": "4"} for r in (GOOD, UNFORMATTED, WRONG)]
     assert grader.grade_batch(samples).scores == [1.0, 0.5, 0.5]
+
+
+# -- anti-hacking: a mix of graders must not pay for the easy part alone ------------------------
+
+def test_the_format_alone_earns_nothing_behind_a_gate():
+    spec = {"type": "combine", "graders": SUBS, "gate": ["format"]}
+    empty = "<think></think><answer></answer>"  # the format's shape without content fails the format too
+    assert grade(spec, empty, "4").score == 0.0
+    assert grade({"type": "combine", "graders": SUBS}, empty, "4").score == 0.0
+
+
+def test_an_unreadable_answer_counts_as_zero_not_as_left_out():
+    # A response cannot make its accuracy 'not applicable' and be scored on its format alone.
+    g = grade({"type": "combine", "graders": SUBS}, "<think>x</think><answer>no idea</answer>", "4")
+    assert g.parts["accuracy"] == 0.0 and g.score == 0.5
+    g = grade({"type": "combine", "graders": SUBS}, "<think>x</think><answer>\\boxed{4</answer>", "4")
+    assert g.parts["accuracy"] == 0.0 and g.score == 0.5

@@ -45,6 +45,50 @@ def test_word_overlap_uses_the_longer_text():
     assert word_overlap("a b c d", "a b") == 0.5
     assert word_overlap("a a b", "a b b") == pytest.approx(2 / 3)
     assert word_overlap("", "a") == 0.0
+    assert word_overlap("d c b a", "a b c d") == 1.0
+    assert word_overlap("d c b a", "a b c d", in_order=True) == 0.25
+
+
+# -- anti-hacking: partial credit without the answer ----------------------------------------------
+
+PARTIAL = {"type": "exact", "partial_credit": True}
+QUESTION = "What is the capital of France?"
+
+
+@pytest.mark.parametrize(
+    "response, reference, prompt",
+    [
+        ("fox brown quick the", "the quick brown fox", None),  # the reference's words shuffled
+        ("Paris Paris Paris", "Paris", None),  # repeating the reference's words
+        ("Paris London Rome", "Paris", None),  # the answer among junk
+        ("the the the of of a", "the capital of France is Paris", None),  # common words sprayed
+        ("The capital of France is Berlin", "The capital of France is Paris", QUESTION),  # the prompt restated
+        (QUESTION, "The capital of France is Paris", QUESTION),  # the prompt pasted
+    ],
+)
+def test_tricks_earn_no_partial_credit(response, reference, prompt):
+    g = grade(PARTIAL, response, reference, prompt=prompt)
+    assert g.score == 0.0 and not g.passed
+
+
+def test_a_near_miss_still_earns_partial_credit():
+    assert grade(PARTIAL, "the quick brown dog", "the quick brown fox").score == 0.5
+    # Beyond the prompt's words, the response holds the answer: the informative part matches.
+    assert grade(PARTIAL, "Paris is the capital", "The capital of France is Paris", prompt=QUESTION).score == 0.5
+
+
+def test_lenient_partial_options():
+    bag = {**PARTIAL, "partial_in_order": False}
+    assert grade(bag, "fox brown quick the", "the quick brown fox").score == 0.5
+    echo = {**PARTIAL, "partial_ignore_prompt": False}
+    assert grade(echo, "The capital of France is Berlin", "The capital of France is Paris", prompt=QUESTION).score == 0.5
+
+
+def test_hedging_two_candidates_never_beats_committing():
+    # partial_score <= partial_threshold: two candidates reach the threshold at best, for half a point.
+    assert grade(PARTIAL, "Paris London", "Paris").score == 0.5
+    assert grade(PARTIAL, "Paris London Rome", "Paris").score == 0.0
+    assert grade(PARTIAL, "Paris", "Paris").score == 1.0
 
 
 def test_grade_batch_matches_grade():
