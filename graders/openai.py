@@ -14,8 +14,9 @@ may only use ``item`` fields: a reference made of the model's own output would p
 ``text_similarity`` implements every metric but ``cosine`` (see ``graders.text_metrics``);
 ``pass_threshold`` is optional, as in the fine-tuning grader type (without it a sample passes at
 similarity 1). ``score_model`` / ``label_model`` call an OpenAI-compatible endpoint
-(``graders.judge``). ``python`` graders are refused: they run the spec's code on every sample, and
-rewardkit runs code only inside the rewardkit-codeexec plugin's sandbox.
+(``graders.judge``). ``python`` graders run the spec's ``grade(sample, item)`` inside the
+rewardkit-codeexec plugin's sandbox (no network, no host files, CPU and memory limits), and are
+refused where that plugin or its sandbox is missing.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from graders.contains import ContainsGrader
 from graders.exact import ExactGrader
 from graders.formula import FormulaError, parse_formula, variables
 from graders.judge import ChatJudge, EndpointConfig, JudgeUnavailable, reply_number, reply_result
+from rewardkit.errors import GraderConfigError
 from rewardkit.grader import Grader, GraderConfig, error_grade
 from rewardkit.types import Grade, Grades, Sample, SampleBatch
 
@@ -40,7 +42,7 @@ _PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 _PATH = re.compile(r"^(sample\.output_text|sample\.output_json(?:\.\w+)*|item(?:\.\w+)+)$")
 RAW_TEXT = {"strip": False, "collapse_whitespace": False, "unicode_nfkc": False}
 MODEL_REASONING_FIELD = "reasoning"
-MAPPABLE = ("string_check", "text_similarity", "multi", "score_model", "label_model")
+MAPPABLE = ("string_check", "text_similarity", "multi", "score_model", "label_model", "python")
 
 
 class TemplateError(ValueError):
@@ -237,8 +239,6 @@ class MultiConfig(GraderConfig):
         if unknown:
             raise ValueError(f"calculate_output uses unknown graders {sorted(unknown)}")
         for name, spec in self.graders.items():
-            if spec.get("type") == "python":
-                raise ValueError(f"graders.{name}: {PYTHON_REFUSAL}")
             if spec.get("type") not in MAPPABLE:
                 raise ValueError(f"graders.{name}: type {spec.get('type')!r} cannot be mapped "
                                  f"({', '.join(MAPPABLE)} can)")
@@ -402,26 +402,83 @@ class LabelModelGrader(_ModelGrader):
                      extracted=label.strip())
 
 
-PYTHON_REFUSAL = ("python graders run the spec's code on every sample; rewardkit runs code only in the "
-                  "rewardkit-codeexec plugin's sandbox (plugins/rewardkit-codeexec, grader code_exec), "
-                  "which does not run hosted python graders")
+PYTHON_PLUGIN = ("python graders run the spec's code on every sample, which rewardkit does only in the sandbox of "
+                 "the rewardkit-codeexec plugin: pip install ./plugins/rewardkit-codeexec")
+
+
+def _codeexec():
+    """The code_exec plugin's sandbox and harness; GraderConfigError when they cannot run here."""
+    try:
+        from rewardkit_codeexec import harness, sandbox
+    except ImportError as exc:
+        raise GraderConfigError(f"{PYTHON_PLUGIN} (not installed)", field="type") from exc
+    reason = sandbox.unavailable_reason()
+    if reason is not None:
+        raise GraderConfigError(f"python graders run only in the rewardkit-codeexec sandbox, which cannot be made "
+                                f"here ({reason})", field="type")
+    return sandbox, harness
 
 
 class PythonConfig(GraderConfig):
     type: Literal["python"] = Field(default="python", description="Grader name.")
     name: str = Field(default="", description="The grader's name.")
-    source: str = Field(default="", description="Python source defining grade(sample, item).")
-    image_tag: str | None = Field(default=None, description="The hosted runtime's image.")
-
-    @model_validator(mode="after")
-    def _refuse(self) -> PythonConfig:
-        raise ValueError(PYTHON_REFUSAL)
+    source: str = Field(min_length=1, description="Python source defining grade(sample, item) -> float in [0, 1].")
+    image_tag: str | None = Field(
+        default=None, description="The hosted runtime's image: ignored (the sandbox has the standard library only).")
+    timeout_s: float = Field(default=10.0, gt=0, le=600, description="CPU seconds one grade may use.")
+    memory_mb: int = Field(default=512, ge=16, le=16384, description="Memory limit of the sandboxed process.")
 
 
 class PythonGrader(Grader):
-    """Hosted-RFT python grader: refused (untrusted code runs only in the codeexec sandbox)."""
+    """Hosted-RFT python grader: the spec's grade(sample, item) run in the rewardkit-codeexec sandbox."""
 
     Config = PythonConfig
+
+    def __init__(self, config=None, **fields):
+        super().__init__(config, **fields)
+        self._sandbox, self._harness = _codeexec()
+
+    def _one(self, sample: Sample) -> Grade:
+        harness, cfg = self._harness, self.config
+        try:
+            output_json = json.loads(sample.response)
+        except (ValueError, RecursionError):
+            output_json = None
+        item = dict(sample.metadata)
+        item.pop(MODEL_REASONING_FIELD, None)  # the model's own text is in sample, not in item
+        item.setdefault("reference", sample.reference)
+        try:
+            args = harness.encode([{"output_text": sample.response, "output_json": output_json}, item])
+        except harness.NotData as exc:
+            return error_grade("invalid_reference", f"the item is not plain data: {exc}", score=None)
+        limits = {"timeout_s": cfg.timeout_s, "memory_mb": cfg.memory_mb, "file_mb": 16, "processes": 1,
+                  "output_bytes": 1 << 16}
+        job = {"mode": "call", "code": cfg.source, "cases": [{"fn": "grade", "args": args, "kwargs": harness.encode({})}],
+               "limits": limits, "n_cases": 1}
+        try:
+            frames = self._sandbox.run(job, None, sandboxed=True, tmp_mb=16, wall_s=10 * cfg.timeout_s + 10,
+                                       max_bytes=1 << 20)
+        except self._sandbox.SandboxError as exc:
+            return error_grade("sandbox_error", str(exc)[:200])
+        frame = next((f for f in frames if f.get("case") == 0), None)
+        status = frame.get("status") if frame else "timeout"
+        if status in ("timeout", "crash", "output_limit", "load_error"):
+            return error_grade("timeout" if status == "timeout" else "grader_error", f"the python grader: {status}")
+        try:
+            reply = harness.decode(frame.get("reply")) if isinstance(frame.get("reply"), str) else None
+        except (ValueError, TypeError, RecursionError):
+            reply = None
+        if type(reply) is not list or len(reply) < 2 or reply[0] != "ok":
+            raised = reply[1] if type(reply) is list and len(reply) > 1 and reply[0] == "raise" else "nothing usable"
+            return error_grade("grader_error", f"the python grader raised {str(raised)[:80]}")
+        value = reply[1]
+        if type(value) not in (int, float) or not 0.0 <= value <= 1.0:
+            return error_grade("grader_error", f"the python grader returned {str(value)[:40]}, not a number in [0, 1]")
+        return Grade(score=float(value), passed=value >= 1.0, reason=f"python grader {float(value):g}")
+
+    def grade_batch(self, samples: SampleBatch) -> Grades:
+        with ThreadPoolExecutor(min(len(samples), 4) or 1) as pool:
+            return Grades.of(list(pool.map(self._one, samples)))
 
 
 HOSTED_GRADERS = (StringCheckGrader, TextSimilarityGrader, MultiGrader, ScoreModelGrader, LabelModelGrader,

@@ -1,9 +1,12 @@
 """Hosted-RFT grader specs load as written: templates, every text_similarity metric, model judges, refusals."""
 
+import importlib.util
 import json
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -245,12 +248,9 @@ def test_multi_with_calculate_output():
         ({"type": "text_similarity", "input": OUT, "reference": "a", "evaluation_metric": "cosine"},
          "needs an embedding model"),
         ({"type": "text_similarity", "input": OUT, "reference": "a", "evaluation_metric": "chrf"}, "is not one of"),
-        ({"type": "multi", "calculate_output": "a", "graders": {"a": {"type": "python", "source": "x"}}},
-         "rewardkit-codeexec"),
         ({"type": "multi", "calculate_output": "a + b", "graders": {"a": {"type": "string_check", "input": OUT,
                                                                           "reference": "x", "operation": "eq"}}},
          "unknown graders"),
-        ({"type": "python", "source": "def grade(sample, item): return 1"}, "rewardkit-codeexec"),
         ({"type": "score_model", "model": "m", "input": JUDGE_INPUT, "range": [1, 1],
           "endpoint": {"base_url": "http://127.0.0.1:9"}}, "low < high"),
     ],
@@ -266,3 +266,50 @@ def test_a_model_grader_without_an_endpoint_is_a_config_error(monkeypatch):
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     with pytest.raises(GraderConfigError, match="needs an endpoint"):
         load_grader({"type": "score_model", "model": "m", "input": JUDGE_INPUT})
+
+
+# ---- python graders, in the code_exec plugin's sandbox ----------------------------------------------------------
+
+CODEEXEC = Path(__file__).resolve().parents[2] / "plugins" / "rewardkit-codeexec"
+
+
+@pytest.fixture(scope="module")
+def sandboxed():
+    if importlib.util.find_spec("rewardkit_codeexec") is None:
+        sys.path.insert(0, str(CODEEXEC))
+    from rewardkit_codeexec import sandbox
+
+    if sandbox.unavailable_reason() is not None:
+        pytest.skip(f"no code_exec sandbox here: {sandbox.unavailable_reason()}")
+
+
+def python_grader(source, **extra):
+    return load_grader({"type": "python", "name": "p", "source": source, **extra})
+
+
+def test_python_grader_runs_in_the_sandbox(sandboxed):
+    grader = python_grader("def grade(sample, item):\n"
+                           "    return 1.0 if sample['output_text'].strip() == item['answer'] else 0.0\n")
+    grades = grader.grade_batch([Sample(response="Paris", metadata={"answer": "Paris"}),
+                                 Sample(response="Rome", metadata={"answer": "Paris"})])
+    assert [g.score for g in grades] == [1.0, 0.0]
+    as_json = python_grader("def grade(sample, item):\n    return float(sample['output_json']['a'] == item['reference'])\n")
+    assert as_json.grade(Sample(response='{"a": "x"}', reference="x")).score == 1.0
+
+
+@pytest.mark.parametrize("source, error", [
+    ("def grade(sample, item):\n    while True:\n        pass\n", "timeout"),
+    ("def grade(sample, item):\n    return len(open('/etc/hostname').read()) and 1.0\n", "grader_error"),  # no host files
+    ("def grade(sample, item):\n    return 2\n", "grader_error"),  # outside [0, 1]
+    ("def grade(sample, item):\n    return True\n", "grader_error"),  # not a number
+    ("import sys\nsys.exit(0)\n", "grader_error"),  # exiting is not a pass
+])
+def test_python_grader_failures_score_zero(sandboxed, source, error):
+    g = python_grader(source, timeout_s=1).grade(Sample(response="x", reference="x"))
+    assert g.score == 0.0 and not g.passed and g.error == error
+
+
+def test_python_grader_without_the_plugin_is_refused(monkeypatch):
+    monkeypatch.setitem(sys.modules, "rewardkit_codeexec", None)
+    with pytest.raises(GraderConfigError, match="rewardkit-codeexec"):
+        python_grader("def grade(sample, item):\n    return 1.0\n")
