@@ -5,13 +5,14 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
+import warnings
 from importlib import resources
 from pathlib import Path
 
 import click
 
-from rewardkit.errors import RewardkitError
-from rewardkit.registry import get_registry, load_grader, read_spec
+from rewardkit.errors import RewardkitError, as_missing_extra, require
+from rewardkit.registry import PluginWarning, get_registry, load_grader, read_spec
 from rewardkit.types import Sample
 
 
@@ -20,19 +21,38 @@ def _fail(exc: Exception) -> None:
 
 
 class PluginGroup(click.Group):
-    """The top-level group; plugins' ``register_commands`` hooks add to it on first use."""
+    """The top-level group; plugins' ``register_commands`` hooks add to it on first use. A plugin
+    that fails is reported in one line and left out; the built-in commands (and ``--help``) work."""
 
     _plugins_loaded = False
 
     def _load_plugins(self) -> None:
-        if not PluginGroup._plugins_loaded:
-            PluginGroup._plugins_loaded = True
-            try:
-                pm = get_registry().plugin_manager
-            except RewardkitError as exc:  # the built-in commands still work and report it
-                click.echo(f"warning: {exc}", err=True)
-                return
-            pm.hook.register_commands(cli=self)
+        if PluginGroup._plugins_loaded:
+            return
+        PluginGroup._plugins_loaded = True
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", PluginWarning)  # reported below, once, in one line each
+                registry = get_registry()
+                reported = len(registry.failures)
+                for failure in registry.failures:
+                    click.echo(f"warning: {failure}", err=True)
+                before: dict[str, set[str]] = {}
+
+                def kwargs(name: str) -> dict:
+                    before[name] = set(self.commands)
+                    return {"cli": self}
+
+                def undo(name: str) -> None:
+                    for command in set(self.commands) - before[name]:
+                        del self.commands[command]
+
+                registry.call_each("register_commands", kwargs, undo)
+        except Exception as exc:  # even a broken built-in leaves the rest of the command line working
+            click.echo(f"warning: plugins could not be loaded: {type(exc).__name__}: {exc}", err=True)
+            return
+        for failure in registry.failures[reported:]:
+            click.echo(f"warning: {failure}", err=True)
 
     def list_commands(self, ctx):
         self._load_plugins()
@@ -69,9 +89,12 @@ def graders(markdown: bool) -> None:
 @cli.command()
 def plugins() -> None:
     """List the loaded plugins and the hooks each implements."""
-    for plugin in get_registry().plugins:
+    registry = get_registry()
+    for plugin in registry.plugins:
         dist = f"{plugin.distribution} {plugin.version}" if plugin.distribution else "(registered in process)"
         click.echo(f"{plugin.name}  [{dist}]  hooks: {', '.join(plugin.hooks) or '-'}")
+    for failure in registry.failures:
+        click.echo(f"{failure.name}  [{failure.distribution or '-'}]  disabled: {failure.reason}")
 
 
 @cli.command()
@@ -200,13 +223,12 @@ def report(summary_path: Path, plot_path: Path | None) -> None:
               help="Larger request bodies get 413.")
 def serve(specs, host, port, workers, timeout_s, max_body_bytes) -> None:
     """Serve graders over HTTP: OpenRLHF's remote reward protocol, POST /grade and GET /health."""
-    try:
-        from rewardkit.integrations.server import serve as run_server
-    except ImportError as exc:
-        raise click.ClickException(f"serving needs the 'serve' extra: pip install 'rewardkit[serve]' ({exc})") from exc
+    from rewardkit.integrations.server import serve as run_server
     from rewardkit.scoring.pool import default_workers
 
     try:
+        require("fastapi", "serving")
+        require("uvicorn", "serving")
         spec = _grader_spec(specs)
         load_grader(spec)
     except RewardkitError as exc:
@@ -326,8 +348,16 @@ def plot(metrics_path: Path, out_path: Path | None, keys: tuple[str, ...]) -> No
         raise click.ClickException(str(exc)) from exc
 
 
-def main() -> None:
-    cli()
+def main(args: list[str] | None = None) -> None:
+    """The console script: a missing optional dependency anywhere is one line naming its extra."""
+    try:
+        cli(args)
+    except ImportError as exc:
+        missing = as_missing_extra(exc)
+        if missing is None:
+            raise
+        click.echo(f"Error: {missing}", err=True)
+        sys.exit(1)
 
 
 __all__ = ["cli", "main"]

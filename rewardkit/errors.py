@@ -28,19 +28,36 @@ class DataError(RewardkitError):
     """An input file cannot be read at all (a bad row is reported per row instead)."""
 
 
+# Optional dependencies and the extra of rewardkit that installs each.
+EXTRAS = {"pyarrow": "data", "datasets": "data", "torch": "train", "transformers": "train", "accelerate": "train",
+          "matplotlib": "plot", "fastapi": "serve", "uvicorn": "serve", "ray": "ray", "trl": "trl",
+          "tensorboard": "tensorboard"}
+
+
 class MissingExtra(RewardkitError, ImportError):
     """An optional dependency is not installed; the message names the extra that installs it."""
 
-    def __init__(self, module: str, extra: str, purpose: str):
-        self.module, self.extra = module, extra
-        super().__init__(f'{purpose} needs {module}, which is not installed: pip install "rewardkit[{extra}]"')
+    def __init__(self, module: str, purpose: str):
+        self.module = module.partition(".")[0]
+        self.extra = EXTRAS[self.module]
+        super().__init__(f'{purpose} needs {self.module}, which is not installed: '
+                         f'pip install "rewardkit[{self.extra}]"', name=self.module)
 
 
-def require(module: str, extra: str, purpose: str):
+def require(module: str, purpose: str):
     """Import an optional dependency, or raise ``MissingExtra`` naming the extra to install."""
     import importlib
 
     try:
         return importlib.import_module(module)
     except ImportError as exc:
-        raise MissingExtra(module.partition(".")[0], extra, purpose) from exc
+        raise as_missing_extra(exc, purpose) or exc from exc
+
+
+def as_missing_extra(exc: BaseException, purpose: str = "this command") -> MissingExtra | None:
+    """The ``MissingExtra`` an ImportError stands for (its module is an optional dependency), else None."""
+    if isinstance(exc, MissingExtra):
+        return exc
+    if isinstance(exc, ImportError) and (exc.name or "").partition(".")[0] in EXTRAS:
+        return MissingExtra(exc.name, purpose)
+    return None

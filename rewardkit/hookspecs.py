@@ -8,7 +8,9 @@ of an installed distribution::
     [project.entry-points.rewardkit]
     myplugin = "rewardkit_myplugin"
 
-The built-in graders (``import graders``) are registered exactly this way.
+The built-in plugins (``graders``, ``rewardkit.models.plugin``) implement the same hooks and load
+first, by module name. A third-party plugin whose import or hook raises is disabled and reported;
+the others keep working.
 """
 
 from __future__ import annotations

@@ -1,18 +1,26 @@
 """The grader registry: one pluggy PluginManager, plugin loading, name -> grader, spec parsing.
 
-Every plugin, the built-in ``graders`` package included, is found through the ``rewardkit``
-entry-point group. ``REWARDKIT_PLUGINS`` restricts third-party plugins: unset loads all of
-them, an empty value loads none, ``a,b`` loads only the entry points named ``a`` and ``b``.
-The built-in plugins of the ``rewardkit`` distribution always load.
+The built-in plugins (``BUILTIN_PLUGINS``: the ``graders`` package, the learned reward models)
+load by module name, first, like pytest's ``default_plugins``; third-party plugins are found
+through the ``rewardkit`` entry-point group. ``REWARDKIT_PLUGINS`` restricts third-party
+plugins: unset loads all of them, an empty value loads none, ``a,b`` loads only the entry points
+named ``a`` and ``b``.
+
+A third-party plugin fails alone: one that cannot be imported, or whose ``register_graders``
+raises or registers something invalid (a name already taken), is disabled and reported once
+(``Registry.failures``, a ``PluginWarning``, a line from the command line); the built-ins and
+the other plugins keep working.
 """
 
 from __future__ import annotations
 
 import difflib
+import importlib
 import importlib.metadata
 import json
 import os
-from collections.abc import Mapping
+import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Union
@@ -27,6 +35,23 @@ from rewardkit.grader import Grader, GraderConfig
 ENTRY_POINT_GROUP = "rewardkit"
 PLUGINS_ENV = "REWARDKIT_PLUGINS"
 BUILTIN_DISTRIBUTION = "rewardkit"
+BUILTIN_PLUGINS = {"graders": "graders", "models": "rewardkit.models.plugin"}  # name -> module
+
+
+class PluginWarning(UserWarning):
+    """A third-party plugin was disabled (it failed to import or its hook raised)."""
+
+
+@dataclass(frozen=True)
+class PluginFailure:
+    """A plugin that was disabled, and why."""
+
+    name: str
+    distribution: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        return f"plugin {self.name!r} ({self.distribution or 'no distribution'}) is disabled: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -54,6 +79,40 @@ class Registry:
     plugin_manager: pluggy.PluginManager
     graders: dict[str, GraderEntry] = field(default_factory=dict)
     plugins: list[PluginInfo] = field(default_factory=list)
+    failures: list[PluginFailure] = field(default_factory=list)
+
+    def disable(self, name: str, distribution: str | None, exc: BaseException, loaded: bool = True) -> None:
+        """Drop a failing plugin (when ``loaded``) and whatever it registered; report it once."""
+        if loaded:
+            if self.plugin_manager.get_plugin(name) is not None:
+                self.plugin_manager.unregister(name=name)
+            for grader_name in [n for n, e in self.graders.items() if e.plugin == name]:
+                del self.graders[grader_name]
+            self.plugins[:] = [p for p in self.plugins if p.name != name]
+        reason = str(exc) if isinstance(exc, PluginError) else f"{type(exc).__name__}: {exc}"
+        failure = PluginFailure(name, distribution, reason.splitlines()[0][:300] if reason else type(exc).__name__)
+        self.failures.append(failure)
+        warnings.warn(str(failure), PluginWarning, stacklevel=3)
+
+    def call_each(self, hook: str, kwargs: Callable[[str], dict[str, Any]],
+                  undo: Callable[[str], None] | None = None) -> None:
+        """Call one hook of every plugin separately (built-ins first), with ``kwargs(plugin name)``;
+        a third-party plugin whose hook raises is disabled (after ``undo(plugin name)``, which takes
+        back what it did before raising); a built-in's error is raised."""
+        for impl in getattr(self.plugin_manager.hook, hook).get_hookimpls():
+            if self.plugin_manager.get_plugin(impl.plugin_name) is None:
+                continue  # disabled by an earlier impl of this call
+            try:
+                impl.function(**kwargs(impl.plugin_name))
+            except Exception as exc:
+                if impl.plugin_name in BUILTIN_PLUGINS:
+                    raise
+                if undo is not None:
+                    undo(impl.plugin_name)
+                self.disable(impl.plugin_name, self._distribution(impl.plugin_name), exc)
+
+    def _distribution(self, name: str) -> str | None:
+        return next((p.distribution for p in self.plugins if p.name == name), None)
 
     def grader_class(self, name: str) -> type[Grader]:
         """The grader class registered under ``name``; a helpful error when there is none."""
@@ -93,42 +152,41 @@ def _entry_points() -> list[importlib.metadata.EntryPoint]:
     return list(unique.values())
 
 
+def _info(pm: pluggy.PluginManager, plugin: Any, name: str, dist: str | None, version: str | None) -> PluginInfo:
+    hooks = tuple(sorted(h.name for h in pm.get_hookcallers(plugin) or []))
+    return PluginInfo(name=name, distribution=dist, version=version, hooks=hooks)
+
+
 def build_registry() -> Registry:
-    """Load the plugins and collect what they register."""
+    """Load the built-in plugins, then the third-party ones, and collect what they register."""
     pm = pluggy.PluginManager(ENTRY_POINT_GROUP)
     pm.add_hookspecs(hookspecs)
     registry = Registry(plugin_manager=pm)
+    try:
+        version = importlib.metadata.version(BUILTIN_DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        version = None
+    for name, module in BUILTIN_PLUGINS.items():
+        plugin = importlib.import_module(module)  # a broken built-in is a bug: it raises
+        pm.register(plugin, name=name)
+        registry.plugins.append(_info(pm, plugin, name, BUILTIN_DISTRIBUTION, version))
     allowed = _selected_plugins()
-    loaded_builtin = False
     for ep in _entry_points():
         dist = ep.dist.name if ep.dist else None
-        builtin = dist == BUILTIN_DISTRIBUTION
-        if not builtin and allowed is not None and ep.name not in allowed:
+        if dist == BUILTIN_DISTRIBUTION or (allowed is not None and ep.name not in allowed):
+            continue  # the built-ins load by module name; an older install may still declare them
+        if pm.get_plugin(ep.name) is not None:
+            taken = PluginError(f"the name {ep.name!r} is already taken by {registry._distribution(ep.name)}")
+            registry.disable(ep.name, dist, taken, loaded=False)
             continue
         try:
             plugin = ep.load()
+            pm.register(plugin, name=ep.name)
         except Exception as exc:
-            raise PluginError(f"plugin {ep.name!r} ({dist}) failed to import: {exc}") from exc
-        if pm.get_plugin(ep.name) is not None:
-            other = next((p.distribution for p in registry.plugins if p.name == ep.name), None)
-            raise PluginError(f"two plugins are named {ep.name!r}: from {other} and from {dist}")
-        pm.register(plugin, name=ep.name)
-        loaded_builtin |= builtin
-        registry.plugins.append(
-            PluginInfo(
-                name=ep.name,
-                distribution=dist,
-                version=ep.dist.version if ep.dist else None,
-                hooks=tuple(sorted(h.name for h in pm.get_hookcallers(plugin) or [])),
-            )
-        )
-    if not loaded_builtin:
-        raise PluginError(
-            "the built-in graders were not found through the 'rewardkit' entry points; "
-            "install the package (pip install -e .) so its metadata is visible"
-        )
-    for impl in pm.hook.register_graders.get_hookimpls():
-        impl.function(register=_registrar(registry, impl.plugin_name))
+            registry.disable(ep.name, dist, exc, loaded=False)
+            continue
+        registry.plugins.append(_info(pm, plugin, ep.name, dist, ep.dist.version if ep.dist else None))
+    registry.call_each("register_graders", lambda name: {"register": _registrar(registry, name)})
     return registry
 
 
@@ -187,14 +245,7 @@ def unregister_plugin(name: str) -> None:
 
 def _collect(registry: Registry, plugin: Any, name: str) -> None:
     hook = getattr(plugin, "register_graders", None)
-    registry.plugins.append(
-        PluginInfo(
-            name=name,
-            distribution=None,
-            version=None,
-            hooks=tuple(sorted(h.name for h in registry.plugin_manager.get_hookcallers(plugin) or [])),
-        )
-    )
+    registry.plugins.append(_info(registry.plugin_manager, plugin, name, None, None))
     if hook is not None:
         try:
             hook(register=_registrar(registry, name))

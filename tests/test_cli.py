@@ -1,5 +1,7 @@
 import json
+import sys
 
+import pytest
 from click.testing import CliRunner
 
 from rewardkit.cli import cli
@@ -126,3 +128,42 @@ def test_demo_scores_the_bundled_dataset_and_learns(tmp_path):
     after = float(result.output.split("accuracy after  GRPO:")[1].split()[0])
     assert after >= before + 0.3
     assert (tmp_path / "grpo-toy" / "run" / "curves.png").exists()
+
+
+@pytest.mark.parametrize("module, extra", [("pyarrow", "data"), ("uvicorn", "serve"), ("matplotlib", "plot"),
+                                           ("torch", "train")])
+def test_a_missing_extra_is_one_line_naming_it(tmp_path, monkeypatch, capsys, module, extra):
+    import builtins
+
+    from rewardkit.cli import main
+
+    (tmp_path / "in.jsonl").write_text('{"response": "4", "reference": "4"}\n')
+    (tmp_path / "in.parquet").write_bytes(b"PAR1")
+    (tmp_path / "p.jsonl").write_text('{"prompt": "1+1", "reference": "2"}\n')
+    (tmp_path / "c.yaml").write_text(f"model: x\nprompts: {tmp_path / 'p.jsonl'}\nrewards:\n  - grader: math\n"
+                                     f"output_dir: {tmp_path / 'run'}\n")
+    assert invoke("score", str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "s.jsonl"), "-g", "exact", "-q",
+                  "-w", "0").exit_code == 0
+    command = {
+        "pyarrow": ["score", str(tmp_path / "in.parquet"), "-o", str(tmp_path / "o.jsonl"), "-g", "exact", "-q"],
+        "uvicorn": ["serve", "-g", "exact"],
+        "matplotlib": ["report", str(tmp_path / "s.jsonl.summary.json"), "--plot", str(tmp_path / "h.png")],
+        "torch": ["grpo", "--config", str(tmp_path / "c.yaml"), "-q"],
+    }[module]
+    real_import = builtins.__import__
+
+    def without(name, *args, **kwargs):
+        if name.partition(".")[0] == module:
+            raise ImportError(f"No module named {name!r}", name=name)
+        return real_import(name, *args, **kwargs)
+
+    for loaded in [m for m in sys.modules if m.partition(".")[0] == module]:
+        monkeypatch.delitem(sys.modules, loaded)
+    monkeypatch.setattr(builtins, "__import__", without)
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exited:
+        main(command)
+    err = capsys.readouterr().err
+    assert exited.value.code == 1
+    assert err.count("\n") == 1 and f'needs {module}, which is not installed: pip install "rewardkit[{extra}]"' in err
+    assert not (tmp_path / "o.jsonl").exists()

@@ -143,3 +143,98 @@ def test_environment_variable_switches_off_third_party_plugins():
     # Built-ins always load; an empty value loads no third-party plugin; a list loads only those.
     assert _graders_listed("") == "['graders', 'models']"
     assert _graders_listed("someplugin") == "['graders', 'models']"
+
+
+GOOD_PLUGIN = '''
+from typing import Literal
+import click
+import rewardkit
+from rewardkit import Grade, Grader, GraderConfig
+
+
+class ShoutConfig(GraderConfig):
+    type: Literal["shout"] = "shout"
+
+
+class Shout(Grader):
+    """Scores upper-case responses."""
+    Config = ShoutConfig
+
+    def grade(self, sample):
+        return Grade(score=float(sample.response.isupper()))
+
+
+@rewardkit.hookimpl
+def register_graders(register):
+    register(Shout)
+
+
+@rewardkit.hookimpl
+def register_commands(cli):
+    @cli.command()
+    def hello():
+        """Say hello."""
+        click.echo("hello from the good plugin")
+'''
+
+BROKEN_PLUGINS = {
+    "rk_noimport": "import a_module_that_is_not_there\n",
+    "rk_raises": "import rewardkit\n\n@rewardkit.hookimpl\ndef register_graders(register):\n"
+                 "    raise RuntimeError('boom in register_graders')\n",
+    "rk_clash": "import rewardkit\nfrom graders.exact import ExactGrader\n\n@rewardkit.hookimpl\n"
+                "def register_graders(register):\n    register(ExactGrader)\n",
+    "rk_badcli": "import click, rewardkit\n\n@rewardkit.hookimpl\ndef register_commands(cli):\n"
+                 "    @cli.command()\n    def half():\n        pass\n    raise ValueError('boom in register_commands')\n",
+}
+
+
+@pytest.fixture(scope="module")
+def plugin_site(tmp_path_factory):
+    from tests.conftest import write_plugin_distribution
+
+    site = tmp_path_factory.mktemp("plugins")
+    write_plugin_distribution(site, "rk_good", GOOD_PLUGIN)
+    for module, code in BROKEN_PLUGINS.items():
+        write_plugin_distribution(site, module, code)
+    return site
+
+
+def run_cli(site, *args):
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([root, str(site)]))
+    env.pop("REWARDKIT_PLUGINS", None)
+    return subprocess.run([sys.executable, "-m", "rewardkit", *args], env=env, capture_output=True, text=True,
+                          cwd=root)
+
+
+def test_a_failing_plugin_is_reported_once_and_disabled_alone(plugin_site):
+    helped = run_cli(plugin_site, "--help")
+    assert helped.returncode == 0 and "Traceback" not in helped.stderr, helped.stderr
+    assert "hello" in helped.stdout and "half" not in helped.stdout  # the failed plugin's command is taken back
+    warnings = helped.stderr.splitlines()
+    for line, name in [("rk_noimport", "ModuleNotFoundError: No module named 'a_module_that_is_not_there'"),
+                       ("rk_raises", "RuntimeError: boom in register_graders"),
+                       ("rk_clash", "'exact' is registered twice: by plugin 'graders' and by plugin 'rk_clash'"),
+                       ("rk_badcli", "ValueError: boom in register_commands")]:
+        found = [w for w in warnings if f"plugin '{line}' ({line}) is disabled" in w]
+        assert len(found) == 1 and name in found[0], warnings
+    graded = run_cli(plugin_site, "grade", "-g", "exact", "-r", "4", "-R", "4")
+    assert graded.returncode == 0 and json.loads(graded.stdout)["score"] == 1.0
+    listed = {line.split()[0]: line.split()[1] for line in run_cli(plugin_site, "graders").stdout.splitlines()[1:]}
+    assert listed["shout"] == "rk_good" and listed["exact"] == "graders"
+    plugins = run_cli(plugin_site, "plugins").stdout
+    assert "rk_good  [rk_good 0.1]  hooks: register_commands, register_graders" in plugins
+    assert "rk_raises  [rk_raises]  disabled: RuntimeError: boom in register_graders" in plugins
+
+
+def test_a_failing_plugin_warns_in_python_and_the_rest_loads(plugin_site, monkeypatch):
+    from rewardkit.registry import PluginWarning, build_registry
+
+    monkeypatch.syspath_prepend(str(plugin_site))
+    with pytest.warns(PluginWarning) as caught:
+        registry = build_registry()
+    assert registry.graders["shout"].plugin == "rk_good"
+    assert registry.graders["exact"].plugin == "graders"
+    # register_commands runs only for the command line: rk_badcli fails there, not here
+    assert sorted(f.name for f in registry.failures) == ["rk_clash", "rk_noimport", "rk_raises"]
+    assert sorted(str(w.message).split("'")[1] for w in caught) == ["rk_clash", "rk_noimport", "rk_raises"]

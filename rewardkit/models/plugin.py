@@ -1,6 +1,6 @@
 """Learned rewards in the registry (``reward_model``, ``prm``) and their commands (``rm``, ``prm``).
 
-A built-in plugin registered through the ``rewardkit`` entry point like any other. torch and
+A built-in plugin (loaded by module name, see ``rewardkit.registry.BUILTIN_PLUGINS``). torch and
 transformers are imported only when a model is loaded, so the registry works without them.
 """
 

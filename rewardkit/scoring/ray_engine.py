@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from rewardkit.errors import RewardkitError
+from rewardkit.errors import RewardkitError, require
 from rewardkit.scoring.fields import FieldMapping
 from rewardkit.scoring.readers import FORMATS, Input
 from rewardkit.scoring.rows import Result, stats_of
@@ -64,10 +64,7 @@ _NULL_ID = '{"id": null'
 def ray_results(source: Input, spec: dict, fields: FieldMapping, workers: int, timeout_s: float,
                 batch_size: int, skip: int = 0) -> Iterator[Result]:
     """(row number, output line, stats) for every row after ``skip``, in input order."""
-    try:
-        import ray
-    except ImportError as exc:
-        raise RewardkitError("the ray engine needs Ray: pip install 'ray[data]'") from exc
+    ray = require("ray", "the ray engine")
     address = os.environ.get("RAY_ADDRESS")
     if not ray.is_initialized():
         # Locally, one CPU more than the grading actors, so that reading can run beside them.

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rewardkit.errors import DataError
+from rewardkit.errors import DataError, require
 from rewardkit.scoring.badline import BadLine
 
 JSONL = (".jsonl", ".json", ".ndjson")
@@ -43,7 +43,7 @@ def _csv_rows(path: Path) -> Iterator[Any]:
 
 
 def _parquet_rows(path: Path) -> Iterator[Any]:
-    import pyarrow.parquet as pq
+    pq = require("pyarrow.parquet", "reading Parquet")
 
     for batch in pq.ParquetFile(path).iter_batches(batch_size=PARQUET_BATCH):
         yield from batch.to_pylist()
@@ -63,10 +63,7 @@ def _dataset_rows(path: Path, split: str | None) -> Iterator[Any]:
 
 
 def _load_dataset(path: Path, split: str | None):
-    try:
-        import datasets
-    except ImportError as exc:
-        raise DataError("reading a saved Hugging Face dataset needs the 'datasets' package") from exc
+    datasets = require("datasets", "reading a saved Hugging Face dataset")
     try:
         dataset = datasets.load_from_disk(str(path))
     except Exception as exc:

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from tqdm import tqdm
 
-from rewardkit.errors import DataError, MissingExtra, RewardkitError, require
+from rewardkit.errors import DataError, RewardkitError, as_missing_extra, require
 from rewardkit.grader import Grader, GraderConfig
 from rewardkit.registry import load_grader, read_spec, validate_config
 from rewardkit.scoring.fields import FieldMapping
@@ -117,7 +117,7 @@ def _recover(journal: Path, builder: SummaryBuilder) -> int:
 
 
 def _to_parquet(journal: Path, output: Path) -> None:
-    pa = require("pyarrow", "data", "writing Parquet")
+    pa = require("pyarrow", "writing Parquet")
     import pyarrow.parquet as pq
 
     writer = None
@@ -142,7 +142,7 @@ def _check_input(source: Input, input_path) -> None:
     try:
         first = next(iter(source.rows()), None)
     except ImportError as exc:
-        raise MissingExtra(exc.name or "pyarrow", "data", f"reading {input_path}") from exc
+        raise as_missing_extra(exc, f"reading {input_path}") or exc from exc
     if first is None:
         raise DataError(f"{input_path} has no rows")
 
@@ -214,9 +214,9 @@ def score_dataset(
     source, spec, workers = _resolve(input_path, grader, workers, split)
     _check_input(source, input_path)
     if output.suffix == ".parquet":
-        require("pyarrow", "data", "writing Parquet")
+        require("pyarrow", "writing Parquet")
     if histogram_path is not None:
-        require("matplotlib", "plot", "drawing the histogram")
+        require("matplotlib", "drawing the histogram")
     journal = _journal_path(output)
     lock = _start(output, journal, _run_record(source, spec, fields, split, timeout_s, engine), resume, overwrite)
     try:
@@ -292,7 +292,7 @@ def read_summary(path: str | Path) -> Summary:
 
 def plot_histogram(summary: Summary, path: str | Path) -> Path:
     """A PNG bar chart of the score histogram (needs matplotlib)."""
-    matplotlib = require("matplotlib", "plot", "drawing a histogram")
+    matplotlib = require("matplotlib", "drawing a histogram")
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     width = 1 / HISTOGRAM_BINS
