@@ -3,9 +3,10 @@
     pip install -e ".[bench]"
     python bench/math_vs_mathverify.py
 
-Two labelled sets: ``bench/math_cases.py`` (written for the project, alongside the grader) and
+Three labelled sets: ``bench/math_cases.py`` (written for the project, alongside the grader),
 ``bench/math_realistic.py`` (realistic full model responses for the categories of issue 12, labelled
-without reference to the grader, with an anti-hacking category that must all score 0). For each set
+without reference to the grader, with an anti-hacking category that must all score 0) and its
+held-out batch (written later, first run recorded before anyone looked at its verdicts). For each set
 and verifier it prints agreement per category, the anti-hacking pass rate, throughput on the long
 chain-of-thought responses and the speed ratio, latency percentiles and the slowest grade against
 rewardkit's bound. Then the hostile inputs of issue 12 ("Bounded in every path") are graded by
@@ -298,7 +299,8 @@ def main() -> None:
     bound = grader.config.timeout_s
     child = MathVerifyChild(args.limit)
     sets = [("project set (bench/math_cases.py, written for the project)", math_cases.cases()),
-            ("realistic set (bench/math_realistic.py)", math_realistic.cases())]
+            ("realistic set (bench/math_realistic.py)", math_realistic.cases()),
+            ("held-out batch (bench/math_realistic.py held_out_cases)", math_realistic.held_out_cases())]
 
     # Warm-up: imports, caches and Math-Verify's child; pairs outside both sets that take rewardkit's
     # symbolic path, so that starting its sympy child (about 1.5 s of wall time on the 2-core

@@ -2,7 +2,7 @@
 
 from collections import Counter
 
-from bench.math_realistic import STYLES, cases
+from bench.math_realistic import STYLES, cases, held_out_cases
 
 CASES = cases()
 ISSUE_CATEGORIES = {"unboxed", "relations", "numbers", "units_text", "several", "matrices"}
@@ -48,3 +48,13 @@ def test_reasoning_text_names_no_final_answer():
 
 def test_the_set_is_reproducible():
     assert cases() == CASES
+
+
+def test_the_held_out_batch_is_new_and_covers_every_category_with_both_verdicts():
+    held_out = held_out_cases()
+    assert not {(c.reference, c.response) for c in held_out} & {(c.reference, c.response) for c in CASES}
+    for category in ISSUE_CATEGORIES:
+        assert {c.equivalent for c in held_out if c.category == category} == {True, False}, category
+    anti = [c for c in held_out if c.category == "anti_hacking"]
+    assert len(anti) >= 20 and not any(c.equivalent for c in anti)
+    assert {c.rule for c in held_out} <= RULES
