@@ -221,7 +221,9 @@ def report(summary_path: Path, plot_path: Path | None) -> None:
               show_default=True, help="Hard bound of one sample: seconds of CPU time (wall-clock net: 10x).")
 @click.option("--max-body-bytes", type=click.IntRange(min=1), default=32 * 1024 * 1024, show_default=True,
               help="Larger request bodies get 413.")
-def serve(specs, host, port, workers, timeout_s, max_body_bytes) -> None:
+@click.option("--request-timeout", "request_timeout_s", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Time budget of one request: rows not started by then are timeouts [default: max(60, 6 x --timeout)].")
+def serve(specs, host, port, workers, timeout_s, max_body_bytes, request_timeout_s) -> None:
     """Serve graders over HTTP: OpenRLHF's remote reward protocol, POST /grade and GET /health."""
     from rewardkit.integrations.server import serve as run_server
     from rewardkit.scoring.pool import default_workers
@@ -235,7 +237,7 @@ def serve(specs, host, port, workers, timeout_s, max_body_bytes) -> None:
         _fail(exc)
     click.echo(f"rewardkit serving {json.dumps(spec) if isinstance(spec, dict) else spec} on http://{host}:{port}")
     run_server(spec, host=host, port=port, workers=workers or default_workers(), timeout_s=timeout_s,
-               max_body_bytes=max_body_bytes)
+               max_body_bytes=max_body_bytes, request_timeout_s=request_timeout_s)
 
 
 @cli.command()

@@ -21,6 +21,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
@@ -175,18 +176,19 @@ class ScoringPool:
     def __exit__(self, *exc_info) -> None:
         self.close()
 
-    def run(self, rows: Iterable[tuple[Any, Any]]) -> Iterator[Result]:
+    def run(self, rows: Iterable[tuple[Any, Any]], deadline: float | None = None) -> Iterator[Result]:
         """Results for every (row number, raw row), in the order given. Starts (and then stops)
-        the workers unless the pool is already open as a context manager."""
+        the workers unless the pool is already open as a context manager. Past ``deadline``
+        (``time.monotonic()``), rows not yet started are ``timeout`` without being graded."""
         owned = not self._workers
         self.__enter__()
         try:
-            yield from self._run(iter(rows))
+            yield from self._run(iter(rows), deadline)
         finally:
             if owned:
                 self.close()
 
-    def _run(self, rows: Iterator[tuple[Any, Any]]) -> Iterator[Result]:
+    def _run(self, rows: Iterator[tuple[Any, Any]], deadline: float | None) -> Iterator[Result]:
         pending: collections.deque[Task] = collections.deque()
         seqs = itertools.count()
         order: collections.deque[int] = collections.deque()  # positions dispatched, in input order
@@ -205,6 +207,10 @@ class ScoringPool:
                         pending.append(task)
                     else:
                         exhausted = True
+                while pending and deadline is not None and time.monotonic() >= deadline:
+                    task = pending.popleft()
+                    reason = "the request's time budget ran out before this row was graded"
+                    done.update(zip(task.seqs, error_results(task.items, self.fields, "timeout", reason)))
                 if pending:
                     self._assign(worker, pending.popleft())
             # Yield what is complete at the head of the order.
