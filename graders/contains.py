@@ -91,6 +91,7 @@ class ContainsGrader(Grader):
         # Matchers are built once: the fixed ones here, references and distractors on first sight.
         self._compile = functools.lru_cache(maxsize=4096)(self._compile_uncached)
         self._fixed = self._compile(tuple(self.config.patterns), self.config.regex) if self.config.patterns else None
+        self._fold: Callable[[str], str] = str if self.config.case_sensitive else str.casefold
 
     # -- matchers --------------------------------------------------------------------------
 
@@ -127,7 +128,7 @@ class ContainsGrader(Grader):
     def grade_batch(self, samples: SampleBatch) -> Grades:
         found = self._substring_hits(samples)
         if found is not None and self._lenient():
-            scores = found  # passed: score == 1.0, the default
+            scores = [1.0 if hit else 0.0 for hit in found]  # passed: score == 1.0, the default
             return Grades(scores, reasons=lambda: [_FOUND if s else _NOT_FOUND for s in scores],
                           extracted=lambda: [r if s else None for s, r in zip(scores, samples.references)])
         rows = [self._grade_one(s) if found is None or found[i] else (0.0, _NOT_FOUND, None, None)
@@ -141,19 +142,17 @@ class ContainsGrader(Grader):
         cfg = self.config
         return not cfg.whole_word and cfg.distractors_field is None and cfg.max_extra_words is None
 
-    def _substring_hits(self, samples: SampleBatch) -> list[float] | None:
-        """1.0 where a sample's single literal reference occurs in its response, else 0.0, in one pass
-        over the samples; None when that is not the question (patterns, regex) or a reference is missing
-        or a list. A miss is final whatever the other options; a hit is checked further unless they are
-        all off."""
+    def _substring_hits(self, samples: SampleBatch) -> list[bool] | None:
+        """Whether each sample's single literal reference occurs in its response, in one pass over the
+        samples; None when that is not the question (patterns, regex) or a reference is missing or a list.
+        A miss is final whatever the other options; a hit is checked further unless they are all off."""
         if self.config.regex or self._fixed is not None:
             return None
         responses = samples.responses
         try:
             if self.config.case_sensitive:
-                return [1.0 if s.reference in r else 0.0 for s, r in zip(samples, responses)]
-            return [1.0 if s.reference.casefold() in r else 0.0
-                    for s, r in zip(samples, map(str.casefold, responses))]
+                return [s.reference in r for s, r in zip(samples, responses)]
+            return [s.reference.casefold() in r for s, r in zip(samples, map(str.casefold, responses))]
         except (TypeError, AttributeError):
             return None
 

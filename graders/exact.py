@@ -74,11 +74,6 @@ class ExactGrader(Grader):
         self._normalize = self.config.normalizer()
         self._normalize_all = self.config.column_normalizer()
         self._normalize_reference = functools.lru_cache(maxsize=65536)(self._normalize)
-        self._prompt_keys = functools.lru_cache(maxsize=1024)(self._prompt_keys_uncached)
-
-    def _prompt_keys_uncached(self, prompt: str) -> frozenset[str]:
-        """The prompt's words as compared with a text's (cached: a group of responses shares its prompt)."""
-        return frozenset(map(word_key, self._normalize(prompt).split()))
 
     def _references(self, sample: Sample, cache: dict) -> frozenset[str]:
         key = reference_key(sample.reference)
@@ -120,7 +115,8 @@ class ExactGrader(Grader):
         """The best word overlap of the (normalised) response with a reference, prompt words left out."""
         cfg = self.config
         words = response.split()
-        prompt_keys = self._prompt_keys(prompt) if cfg.partial_ignore_prompt and prompt else frozenset()
+        prompt_keys = (frozenset(map(word_key, self._normalize(prompt).split()))
+                       if cfg.partial_ignore_prompt and prompt else frozenset())
         if prompt_keys:
             words = without_prompt_words(words, prompt_keys)
         best = 0.0

@@ -25,7 +25,6 @@ from rewardkit.types import Grade, Grades, Sample
 _THINK, _END_THINK, _ANSWER, _END_ANSWER = "<think>", "</think>", "<answer>", "</answer>"
 _BOXED = "\\boxed{"
 _BOXED_OR_BRACE = re.compile(r"\\boxed\{|[{}]")  # literal alternatives: linear
-_BLANK = " \t\r\n{}"  # what a \boxed{} may hold and still be empty ('\boxed{{}}')
 
 
 class FormatConfig(GraderConfig):
@@ -141,8 +140,7 @@ def check_answer_tag(text: str, allow_empty: bool = False) -> str | None:
 
 
 def check_boxed(text: str, allow_empty: bool = False) -> str | None:
-    """Why the text holds no ``\\boxed{...}`` whose braces close around content (more than whitespace
-    and braces), or None.
+    """Why the text holds no ``\\boxed{...}`` whose braces close around content, or None.
 
     One pass over the braces with a stack (a brace opened by ``\\boxed{`` is marked), so a
     response of thousands of unclosed ``\\boxed{`` costs the same as one.
@@ -153,7 +151,7 @@ def check_boxed(text: str, allow_empty: bool = False) -> str | None:
     for m in _BOXED_OR_BRACE.finditer(text, text.index(_BOXED)):
         token = m.group()
         if token == "}":
-            if stack and (start := stack.pop()) >= 0 and (allow_empty or text[start:m.start()].strip(_BLANK)):
+            if stack and (start := stack.pop()) >= 0 and (allow_empty or text[start:m.start()].strip()):
                 return None
         else:
             stack.append(m.end() if token == _BOXED else -1)

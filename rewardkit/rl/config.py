@@ -27,6 +27,30 @@ class RewardConfig(BaseModel):
     name: str | None = Field(default=None, description="Name in the metrics (default: the grader's type).")
 
 
+class LoraConfig(BaseModel):
+    """LoRA adapters (peft): only the adapters train, are checkpointed and take optimizer state."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    r: int = Field(default=16, gt=0, description="Rank of the adapter matrices.")
+    alpha: float = Field(default=32.0, gt=0, description="Scale numerator: the update is (alpha / r) * B A.")
+    dropout: float = Field(default=0.0, ge=0, lt=1, description="Dropout on the adapters' input (0 keeps the "
+                           "policy ratio exact between the sampling and the update).")
+    target_modules: list[str] | Literal["all-linear"] = Field(
+        default="all-linear", description="Module names (or suffixes) that get adapters, e.g. [q_proj, v_proj]; "
+        "all-linear: every linear layer but the output head.")
+    save_merged: bool = Field(default=False, description="Also write final/merged: the full model with the "
+                              "adapters folded in (save_pretrained format, for vLLM or transformers).")
+
+    @model_validator(mode="after")
+    def _targets(self) -> LoraConfig:
+        if isinstance(self.target_modules, list) and not all(m.strip() for m in self.target_modules):
+            raise ValueError("target_modules: module names must not be empty")
+        if isinstance(self.target_modules, list) and not self.target_modules:
+            raise ValueError("target_modules: name at least one module, or all-linear")
+        return self
+
+
 class TrainConfig(BaseModel):
     """Everything a GRPO or RFT run needs; unknown keys are errors."""
 
@@ -37,9 +61,21 @@ class TrainConfig(BaseModel):
     tokenizer: str | None = Field(default=None, description="Tokenizer path; default: the model's.")
     prompts: str = Field(description="Prompt dataset (JSONL, Parquet, CSV, folder, saved HF dataset).")
     eval_prompts: str | None = Field(default=None, description="Held-out prompts for accuracy; default: none.")
-    prompt_field: str = Field(default="prompt", description="Dotted path of the prompt text.")
+    prompt_field: str = Field(default="prompt", description="Dotted path of the prompt: a string, or a list of "
+                              "messages [{role, content}] (TRL's conversational format).")
     reference_field: str = Field(default="reference", description="Dotted path of the reference answer.")
     max_prompt_tokens: int = Field(default=512, gt=0, description="Longer prompts are skipped (and counted).")
+    # prompt formatting
+    chat_template: bool | None = Field(
+        default=None, description="Apply the tokenizer's chat template (with add_generation_prompt). Default: for "
+        "prompts that are lists of messages or with a system_prompt; true: string prompts too (as a user message); "
+        "false: never (prompts are fed as they are; message lists are then an error).")
+    system_prompt: str | None = Field(default=None, description="A system message put first (unless a prompt "
+                                      "already starts with one); implies the chat template.")
+    prompt_template: str | None = Field(default=None, description="Text around the user's prompt, with {prompt} "
+                                        "where it goes, e.g. '{prompt}\nPut the final answer in \\boxed{}.'.")
+    chat_template_kwargs: dict[str, Any] = Field(default_factory=dict, description="Extra arguments of the "
+                                                 "chat template, e.g. {enable_thinking: false}.")
     # rewards
     rewards: list[RewardConfig] = Field(min_length=1, description="Rewards summed with their weights.")
     grader_workers: int = Field(default=1, ge=1, description="Worker processes grading each reward.")
@@ -51,7 +87,21 @@ class TrainConfig(BaseModel):
                                        "each chunk overlaps the next chunk's generation).")
     temperature: float = Field(default=1.0, gt=0, description="Sampling temperature.")
     top_p: float = Field(default=1.0, gt=0, le=1, description="Nucleus sampling mass.")
+    top_k: int = Field(default=0, ge=0, description="Sample from the k likeliest tokens only (0: off).")
+    min_p: float = Field(default=0.0, ge=0, lt=1, description="Drop tokens below min_p times the likeliest "
+                         "token's probability (0: off).")
+    repetition_penalty: float = Field(default=1.0, gt=0, description="Penalty of tokens already in the prompt "
+                                      "or completion (1: off; also in the greedy evaluation).")
+    stop: list[str] = Field(default_factory=list, max_length=16, description="Strings that end a completion "
+                            "(kept in it, so that what is graded is what is trained on).")
     max_new_tokens: int = Field(default=256, gt=0, description="Longest completion (L_max).")
+    max_new_tokens_field: str | None = Field(default=None, description="Dotted path of a per-prompt cap on the "
+                                             "completion length (at most max_new_tokens); rows without it use "
+                                             "max_new_tokens.")
+    # adapters
+    lora: LoraConfig | None = Field(default=None, description="Train LoRA adapters instead of every weight "
+                                    "(pip install 'rewardkit[lora]'); the reference model is the same model with "
+                                    "its adapters off.")
     # optimisation
     learning_rate: float = Field(default=1e-6, gt=0, description="Peak learning rate (AdamW).")
     lr_schedule: Literal["constant", "linear", "cosine"] = Field(default="constant", description="Decay after warmup.")
@@ -116,6 +166,14 @@ class TrainConfig(BaseModel):
             fail("generation_batch_size", f"{self.generation_batch_size} is not a multiple of num_generations")
         if self.overlong_buffer is not None and self.overlong_buffer >= self.max_new_tokens:
             fail("overlong_buffer", "must be smaller than max_new_tokens")
+        if self.prompt_template is not None and "{prompt}" not in self.prompt_template:
+            fail("prompt_template", "has no {prompt} placeholder")
+        if self.chat_template is False and (self.system_prompt is not None or self.chat_template_kwargs):
+            fail("chat_template", "is false, but system_prompt or chat_template_kwargs need it")
+        if any(not s for s in self.stop):
+            fail("stop", "stop strings must not be empty")
+        if self.lora is not None and not _importable("peft"):
+            fail("lora", "peft is not installed (pip install 'rewardkit[lora]')")
         if self.generation_backend == "vllm" and not _importable("vllm"):
             fail("generation_backend", "vllm is not installed (pip install vllm), or use transformers")
         return self

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rewardkit.integrations.runner import runner_for
+from rewardkit.rl.data import PromptItem
 from rewardkit.rl.runtime import sum_over_processes
 
 
-def accuracy(complete: Callable[[list[str]], list[str]], items: list[tuple[str, object]], grader_spec,
+def accuracy(complete: Callable[[list[PromptItem]], list[str]], items: list[PromptItem], grader_spec,
              batch_size: int = 64, accelerator=None) -> float:
     """Fraction of prompts whose completion by ``complete`` (greedy, one per prompt) passes the
     grader. With an ``accelerator``, each process takes every n-th prompt and the counts are
@@ -19,8 +20,9 @@ def accuracy(complete: Callable[[list[str]], list[str]], items: list[tuple[str, 
     passed = 0
     for start in range(0, len(items), batch_size):
         chunk = items[start:start + batch_size]
-        texts = complete([p for p, _ in chunk])
-        records = runner.grade([{"response": t, "reference": r, "prompt": p} for t, (p, r) in zip(texts, chunk)])
+        texts = complete(chunk)
+        records = runner.grade([{"response": t, "reference": item.reference, "prompt": item.question}
+                                for t, item in zip(texts, chunk)])
         passed += sum(bool(r["passed"]) for r in records)
     total = len(items)
     if accelerator is not None:

@@ -16,6 +16,7 @@ import torch
 from tqdm import tqdm
 
 from rewardkit.devices import sync_on_last
+from rewardkit.rl.adapters import adapters_off
 from rewardkit.rl.advantages import group_advantages, zero_variance_groups
 from rewardkit.rl.config import TrainConfig
 from rewardkit.rl.losses import aggregate, kl_estimate, overlong_penalty, policy_loss
@@ -53,9 +54,10 @@ def sample_groups(run: Session, n_prompts: int):
     parts, futures = [], []
     for start in range(0, n_prompts, prompts_per_chunk):
         chunk = chosen[start:start + prompts_per_chunk]
-        part = run.generate([p for p, _ in chunk], config.num_generations)
+        part = run.generate(chunk, config.num_generations)
         expanded = [item for item in chunk for _ in range(config.num_generations)]
-        futures.append(rewards.submit(part.texts, [r for _, r in expanded], [p for p, _ in expanded]))
+        futures.append(rewards.submit(part.texts, [item.reference for item in expanded],
+                                      [item.question for item in expanded]))
         parts.append(part)
     batches = [f.result() for f in futures]
     total = [x for b in batches for x in b.total]
@@ -68,9 +70,10 @@ def train_grpo(config: TrainConfig, resume: bool = False, progress: bool = True)
     """Run GRPO as configured; with ``resume``, continue from the latest checkpoint in output_dir."""
     run = Session.start(config, resume)
     accelerator, model, policy, tokenizer, optimizer = run.accelerator, run.model, run.policy, run.tokenizer, run.optimizer
-    reference = None
+    reference = None  # with LoRA, the policy with its adapters off; otherwise a frozen copy
     if config.beta > 0:
-        reference = load_policy(config)[1].requires_grad_(False).eval().to(accelerator.device)
+        reference = policy if config.lora is not None else (
+            load_policy(config)[1].requires_grad_(False).eval().to(accelerator.device))
     n_prompts = config.rollout_batch_size // config.num_generations
     last_accuracy = run.accuracy_before
     bar = tqdm(range(run.start_step, config.max_steps), initial=run.start_step, total=config.max_steps, desc="grpo",
@@ -124,7 +127,8 @@ def train_grpo(config: TrainConfig, resume: bool = False, progress: bool = True)
         with torch.no_grad(), accelerator.autocast():
             old_logps = ([token_logprobs(policy, *(t[s] for t in batch)) for s in micro]
                          if config.num_iterations > 1 else None)
-            ref_logps = [token_logprobs(reference, *(t[s] for t in batch)) for s in micro] if reference else None
+            with adapters_off(reference):
+                ref_logps = [token_logprobs(reference, *(t[s] for t in batch)) for s in micro] if reference else None
         # 4. updates
         stats = Counter()
         for _ in range(config.num_iterations):

@@ -21,7 +21,7 @@ from rewardkit.rl.runtime import (
     sum_over_processes,
 )
 from rewardkit.rl.session import RunResult, Session
-from rewardkit.rl.sft import sft_batch, sft_loss
+from rewardkit.rl.sft import sft_batch, sft_batch_from_ids, sft_loss
 
 
 def select_for_rft(rewards: torch.Tensor, group_size: int, threshold: float | None, best_of_group: bool) -> list[int]:
@@ -44,8 +44,9 @@ def train_rft(config: TrainConfig, resume: bool = False, progress: bool = True) 
         t0 = time.perf_counter()
         rollouts, total, _, errors = sample_groups(run, n_prompts)
         keep = select_for_rft(total, config.num_generations, config.rft_threshold, config.rft_best_of_group)
-        texts = [rollouts.texts[i] for i in keep]
-        prompt_texts = tokenizer.batch_decode(rollouts.prompt_ids[keep], skip_special_tokens=True) if keep else []
+        # The tokens as sampled (a chat template's special tokens included), not decoded and re-encoded.
+        prompt_ids = [rollouts.prompt_ids[i][rollouts.prompt_mask[i].bool()].tolist() for i in keep]
+        completion_ids = [rollouts.completion_ids[i][rollouts.completion_mask[i].bool()].tolist() for i in keep]
         starts = range(0, len(keep), config.micro_batch_size)
         # Processes keep different numbers of completions but must run the same number of
         # backward passes (each takes part in the gradient all-reduce): a process with fewer
@@ -59,8 +60,9 @@ def train_rft(config: TrainConfig, resume: bool = False, progress: bool = True) 
             for k in range(int(most_micro)):
                 if k < len(starts):
                     lo = starts[k]
-                    batch = sft_batch(tokenizer, prompt_texts[lo:lo + config.micro_batch_size],
-                                      texts[lo:lo + config.micro_batch_size], accelerator.device)
+                    batch = sft_batch_from_ids(prompt_ids[lo:lo + config.micro_batch_size],
+                                               completion_ids[lo:lo + config.micro_batch_size],
+                                               tokenizer.pad_token_id, accelerator.device)
                     weight = len(batch["input_ids"]) * accelerator.num_processes / kept_everywhere
                 else:  # any completion, weighted 0
                     batch, weight = sft_batch(tokenizer, [""], rollouts.texts[:1], accelerator.device), 0.0

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from rewardkit.models.pretrained import load_pretrained
+from rewardkit.rl.adapters import add_adapters, load_adapters
 from rewardkit.rl.config import TrainConfig
 
 
@@ -65,17 +66,23 @@ def restore_rank_state(accelerator, extra: dict[str, Any], data_rng: random.Rand
 
 
 def load_policy(config: TrainConfig, path: str | None = None):
-    """The tokenizer and the causal LM to train (from ``path`` or the config's model)."""
+    """The tokenizer and the causal LM to train (from checkpoint ``path`` or the config's model);
+    with ``lora``, the config's model with fresh adapters, or with the adapters saved at ``path``."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(config.tokenizer or path or config.model)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     # fp32 master weights on the CPU; accelerate moves them (and runs bf16 autocast on CUDA).
-    model = load_pretrained(AutoModelForCausalLM, path or config.model, "cpu", torch.float32)
+    weights = config.model if config.lora is not None else path or config.model
+    model = load_pretrained(AutoModelForCausalLM, weights, "cpu", torch.float32)
     if config.gradient_checkpointing:  # renamed in transformers 5
         enable = getattr(model, "activation_checkpointing_enable", None) or model.gradient_checkpointing_enable
         enable()
+    if config.lora is not None:
+        if config.gradient_checkpointing:  # the frozen embeddings' output must carry gradients through
+            model.enable_input_require_grads()
+        model = load_adapters(model, path) if path else add_adapters(model, config.lora)
     return tokenizer, model
 
 
@@ -97,7 +104,8 @@ def lr_lambda(config: TrainConfig, total_steps: int):
 
 def make_optimizer(config: TrainConfig, model):
     """AdamW and its warmup + decay schedule over ``max_steps``."""
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+    trainable = [p for p in model.parameters() if p.requires_grad]  # all of them, or the LoRA adapters
+    optimizer = torch.optim.AdamW(trainable, lr=config.learning_rate, weight_decay=config.weight_decay)
     return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(config, config.max_steps))
 
 

@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from rewardkit.devices import make_accelerator
+from rewardkit.rl.adapters import has_adapters, save_merged
 from rewardkit.rl.config import TrainConfig
-from rewardkit.rl.data import Prompts, load_run_prompts
+from rewardkit.rl.data import PromptItem, Prompts, load_run_prompts
 from rewardkit.rl.evaluate import accuracy
 from rewardkit.rl.metrics import MetricsWriter, plot_metrics, truncate_metrics
 from rewardkit.rl.rewards import RewardComputer
-from rewardkit.rl.rollout import Rollouts, generate
+from rewardkit.rl.rollout import Rollouts, Sampling, generate, stop_token_ids
 from rewardkit.rl.runtime import (
     latest_checkpoint,
     load_policy,
@@ -55,11 +56,12 @@ class Session:
     optimizer: Any
     scheduler: Any
     prompts: Prompts
-    eval_items: list[tuple[str, object]]
+    eval_items: list[PromptItem]
     rng: random.Random  # picks this process's prompts
     start_step: int
     writer: MetricsWriter | None
     accuracy_before: float | None
+    sampling: Sampling
     vllm: Any = None  # a VLLMGeneration with generation_backend vllm
 
     @classmethod
@@ -73,8 +75,12 @@ class Session:
         seed_everything(config.seed + accelerator.process_index)  # each process samples differently
         # Reward workers first: while the process has one thread they can be forked (fast, no re-import).
         rewards = RewardComputer(config.rewards, config.grader_workers, config.grader_timeout_s)
-        tokenizer, model = load_policy(config, str(checkpoint) if checkpoint else None)
-        prompts, eval_items = load_run_prompts(config, tokenizer)
+        try:
+            tokenizer, model = load_policy(config, str(checkpoint) if checkpoint else None)
+            prompts, eval_items = load_run_prompts(config, tokenizer)
+        except BaseException:  # a bad model, adapter or dataset: the reward workers stop with the run
+            rewards.close()
+            raise
         optimizer, scheduler = make_optimizer(config, model)
         start_step, extra = 0, {}
         if checkpoint is not None:
@@ -90,12 +96,20 @@ class Session:
             if prompts.skipped_too_long or prompts.skipped_invalid:
                 print(f"skipped prompts: {prompts.skipped_too_long} longer than {config.max_prompt_tokens} tokens, "
                       f"{prompts.skipped_invalid} without a prompt")
-        session = cls(config, output, accelerator, rewards, tokenizer, model, accelerator.unwrap_model(model),
-                      optimizer, scheduler, prompts, eval_items, rng, start_step, writer, extra.get("accuracy_before"))
+        policy = accelerator.unwrap_model(model)
+        sampling = Sampling(config.max_new_tokens, stop_token_ids(tokenizer, policy), config.temperature, config.top_p,
+                            config.top_k, config.min_p, config.repetition_penalty, tuple(config.stop))
+        session = cls(config, output, accelerator, rewards, tokenizer, model, policy, optimizer, scheduler, prompts,
+                      eval_items, rng, start_step, writer, extra.get("accuracy_before"), sampling)
         if config.generation_backend == "vllm":
             from rewardkit.rl.vllm_generation import VLLMGeneration
 
-            session.vllm = VLLMGeneration(config, str(checkpoint or config.model), accelerator, tokenizer)
+            # A LoRA checkpoint holds only adapters: the engine starts from the base model and is
+            # given the merged weights at once.
+            engine_weights = config.model if config.lora is not None else str(checkpoint or config.model)
+            session.vllm = VLLMGeneration(config, engine_weights, accelerator, tokenizer)
+            if config.lora is not None and checkpoint is not None:
+                session.push_weights()
         if eval_items and session.accuracy_before is None:
             session.accuracy_before = session.evaluate()
             session.log(start_step, {"accuracy": session.accuracy_before})
@@ -105,16 +119,16 @@ class Session:
     def main(self) -> bool:
         return self.accelerator.is_main_process
 
-    def generate(self, prompts: list[str], num_generations: int, do_sample: bool = True) -> Rollouts:
-        """Completions of the current policy, by the configured backend (each prompt's group adjacent)."""
-        c = self.config
+    def generate(self, items: list[PromptItem], num_generations: int, do_sample: bool = True) -> Rollouts:
+        """Completions of the current policy, by the configured backend (each prompt's group adjacent,
+        each at most its prompt's max_new_tokens)."""
+        prompts, caps = [item.text for item in items], [item.max_new_tokens for item in items]
         if self.vllm is not None:
-            return self.vllm.generate(prompts, num_generations, c.max_new_tokens, c.temperature, c.top_p, do_sample)
+            return self.vllm.generate(prompts, num_generations, self.sampling, do_sample, caps)
         was_training = self.policy.training
         self.policy.eval()
         try:
-            return generate(self.policy, self.tokenizer, prompts, num_generations, c.max_new_tokens, c.temperature,
-                            c.top_p, do_sample)
+            return generate(self.policy, self.tokenizer, prompts, num_generations, self.sampling, do_sample, caps)
         finally:
             self.policy.train(was_training)
 
@@ -128,7 +142,7 @@ class Session:
         """Greedy held-out accuracy under the first reward's grader (None without eval_prompts)."""
         if not self.eval_items:
             return None
-        return accuracy(lambda prompts: self.generate(prompts, 1, do_sample=False).texts, self.eval_items,
+        return accuracy(lambda items: self.generate(items, 1, do_sample=False).texts, self.eval_items,
                         self.config.rewards[0].grader, accelerator=self.accelerator)
 
     def log(self, step: int, metrics: dict[str, Any]) -> None:
@@ -160,6 +174,8 @@ class Session:
         final, plot = self.output / "final", None
         self.log(self.config.max_steps, {"accuracy": accuracy_after} if accuracy_after is not None else {})
         self.save(final, self.config.max_steps)
+        if self.main and self.config.lora is not None and self.config.lora.save_merged and has_adapters(self.policy):
+            save_merged(self.policy, self.tokenizer, final / "merged")
         if self.writer:
             self.writer.close()
             try:

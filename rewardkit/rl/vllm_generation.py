@@ -11,8 +11,9 @@ import contextlib
 import os
 import socket
 
+from rewardkit.rl.adapters import merged_parameters
 from rewardkit.rl.config import TrainConfig
-from rewardkit.rl.rollout import Rollouts, rollouts_from_ids
+from rewardkit.rl.rollout import Rollouts, Sampling, rollouts_from_ids
 
 
 class VLLMGeneration:
@@ -33,25 +34,37 @@ class VLLMGeneration:
             )
 
     def sync(self, policy) -> None:
-        """Load the policy's current weights into the engine and drop its cached prefixes."""
+        """Load the policy's current weights (with LoRA: the base weights with the adapters merged
+        in) into the engine and drop its cached prefixes."""
         engine_model = self.llm.llm_engine.model_executor.driver_worker.model_runner.model
-        for name, param in policy.named_parameters():
-            engine_model.load_weights([(name.replace("_checkpoint_wrapped_module.", ""), param.data)])
+        for name, weight in merged_parameters(policy):
+            engine_model.load_weights([(name.replace("_checkpoint_wrapped_module.", ""), weight)])
         self.llm.reset_prefix_cache()
 
-    def generate(self, prompts: list[str], num_generations: int, max_new_tokens: int, temperature: float = 1.0,
-                 top_p: float = 1.0, do_sample: bool = True) -> Rollouts:
-        """num_generations completions of every prompt, each prompt's group adjacent (greedy without do_sample)."""
+    def generate(self, prompts: list[str], num_generations: int, sampling: Sampling, do_sample: bool = True,
+                 max_new_tokens: list[int] | None = None) -> Rollouts:
+        """num_generations completions of every prompt, each prompt's group adjacent (greedy without
+        do_sample), each at most its prompt's ``max_new_tokens``."""
         from vllm import SamplingParams
 
         prompt_ids = [self.tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
-        params = SamplingParams(n=num_generations, max_tokens=max_new_tokens,
-                                temperature=temperature if do_sample else 0.0, top_p=top_p if do_sample else 1.0)
+        caps = max_new_tokens or [sampling.max_new_tokens] * len(prompts)
+        shared = dict(n=num_generations, repetition_penalty=sampling.repetition_penalty, stop=list(sampling.stop),
+                      include_stop_str_in_output=True, stop_token_ids=list(sampling.stop_ids))
+        if do_sample:
+            shared.update(temperature=sampling.temperature, top_p=sampling.top_p, top_k=sampling.top_k or -1,
+                          min_p=sampling.min_p)
+        else:
+            shared.update(temperature=0.0)
+        params = [SamplingParams(max_tokens=min(cap, sampling.max_new_tokens), **shared) for cap in caps]
         outputs = self.llm.generate([{"prompt_token_ids": ids} for ids in prompt_ids], sampling_params=params,
                                     use_tqdm=False)
-        completions = [(list(c.token_ids), c.finish_reason == "stop") for request in outputs for c in request.outputs]
+        # stop_reason is None for eos, a token id for a stop token, the string for a stop string
+        # (found again in the text by the rollouts, which do not append an eos to it).
+        completions = [(list(c.token_ids), c.finish_reason == "stop" and not isinstance(c.stop_reason, str))
+                       for request in outputs for c in request.outputs]
         return rollouts_from_ids([ids for ids in prompt_ids for _ in range(num_generations)], completions,
-                                 self.tokenizer)
+                                 self.tokenizer, sampling)
 
 
 @contextlib.contextmanager

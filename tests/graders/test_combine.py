@@ -64,13 +64,11 @@ def test_grade_batch_grades_each_sub_grader_once_per_batch():
 
 # -- anti-hacking: a mix of graders must not pay for the easy part alone ------------------------
 
-def test_the_format_alone_earns_nothing():
+def test_the_format_alone_earns_nothing_behind_a_gate():
+    spec = {"type": "combine", "graders": SUBS, "gate": ["format"]}
     empty = "<think></think><answer></answer>"  # the format's shape without content fails the format too
+    assert grade(spec, empty, "4").score == 0.0
     assert grade({"type": "combine", "graders": SUBS}, empty, "4").score == 0.0
-    assert grade({"type": "combine", "graders": SUBS, "gate": ["format"]}, empty, "4").score == 0.0
-    # A well-formed wrong answer earns the format's share of a mean, nothing behind an accuracy gate.
-    assert grade({"type": "combine", "graders": SUBS}, WRONG, "4").score == 0.5
-    assert grade({"type": "combine", "graders": SUBS, "gate": ["accuracy"]}, WRONG, "4").score == 0.0
 
 
 def test_an_unreadable_answer_counts_as_zero_not_as_left_out():

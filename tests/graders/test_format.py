@@ -83,7 +83,6 @@ def test_batch_matches_single():
         ("answer_tag", "<answer>4", "</answer> x0"),
         ("boxed", r"\boxed{}", "no \\boxed"),
         ("boxed", r"\boxed{ }", "no \\boxed"),
-        ("boxed", r"\boxed{{ }}", "no \\boxed"),
         ("boxed", r"\boxed{4", "no \\boxed"),
         ("boxed", r"the answer is 4", "no \\boxed"),
     ],

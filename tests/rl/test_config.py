@@ -36,3 +36,33 @@ def test_yaml_file_and_overrides(tmp_path):
     assert config.max_steps == 3 and config.rewards[0].weight == 2.0 and config.micro_batch_size == 8
     with pytest.raises(ConfigError, match="cannot read"):
         load_config(tmp_path / "missing.yaml")
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"prompt_template": "no placeholder"}, "prompt_template"),
+        ({"chat_template": False, "system_prompt": "S"}, "chat_template"),
+        ({"stop": ["</answer>", ""]}, "stop"),
+        ({"top_k": -1}, "top_k"),
+        ({"min_p": 1.0}, "min_p"),
+        ({"repetition_penalty": 0}, "repetition_penalty"),
+        ({"lora": {"r": 0}}, "lora.r"),
+        ({"lora": {"target_modules": []}}, "target_modules"),
+        ({"lora": {"rank": 8}}, "lora.rank"),
+    ],
+)
+def test_bad_prompt_sampling_and_lora_fields_are_one_line_errors(change, field):
+    with pytest.raises(ConfigError) as err:
+        load_config({**BASE, **change})
+    assert field in str(err.value) and "\n" not in str(err.value)
+
+
+def test_lora_without_peft_names_the_extra(monkeypatch):
+    import importlib.util
+    import sys
+
+    monkeypatch.delitem(sys.modules, "peft", raising=False)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: None)
+    with pytest.raises(ConfigError, match=r"lora: peft is not installed \(pip install 'rewardkit\[lora\]'\)"):
+        load_config({**BASE, "lora": {"r": 8}})

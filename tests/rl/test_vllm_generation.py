@@ -93,3 +93,24 @@ def test_asking_for_vllm_without_it_names_the_field(warm, monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: None)
     with pytest.raises(ConfigError, match="generation_backend: vllm is not installed"):
         load_config(warm)
+
+
+def test_a_lora_run_gives_the_engine_merged_weights_and_its_sampling_options(chat_toy, tmp_path, fake_vllm):
+    pytest.importorskip("peft")
+    from safetensors.torch import load_file
+
+    chat = {**chat_toy, "generation_backend": "vllm"}
+    config = load_config({**chat, "eval_prompts": None, "max_steps": 2, "learning_rate": 3e-3, "top_k": 5,
+                          "min_p": 0.1, "repetition_penalty": 1.1, "stop": ["+"], "output_dir": str(tmp_path / "run"),
+                          "lora": {"r": 4, "alpha": 8, "target_modules": "all-linear", "save_merged": True}})
+    result = train_grpo(config, progress=False)
+    [llm] = fake_vllm.LLM.created
+    assert llm.engine_args["model"] == chat["model"]  # the base model; the adapters arrive merged
+    merged = load_file(result.final_dir / "merged" / "model.safetensors")
+    engine = dict(llm.model.named_parameters())
+    assert merged.keys() <= engine.keys() and all(torch.equal(engine[k], merged[k]) for k in merged)
+    assert not torch.equal(merged["model.layers.0.self_attn.q_proj.weight"],
+                           load_file(f"{chat['model']}/model.safetensors")["model.layers.0.self_attn.q_proj.weight"])
+    request = llm.requests[0]
+    assert (request.top_k, request.min_p, request.repetition_penalty, request.stop) == (5, 0.1, 1.1, ["+"])
+    assert request.include_stop_str_in_output and set(request.stop_token_ids) == set(llm.model.generation_config.eos_token_id)
