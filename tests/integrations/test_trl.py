@@ -121,17 +121,19 @@ def test_bad_spec_fails_at_construction():
         reward_funcs("nope")
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    """A real GRPOTrainer, two steps, conversational data, one sync and one async rewardkit function."""
+@pytest.fixture(scope="module", params=["standard", "conversational"])
+def trained(request, tmp_path_factory):
+    """A real GRPOTrainer, two steps, standard or conversational data, one sync and one async rewardkit function."""
     datasets = pytest.importorskip("datasets")
     trl = pytest.importorskip("trl")
     from rewardkit.models.tiny import char_tokenizer, tiny_causal_lm
 
     tokenizer = char_tokenizer()
     model = tiny_causal_lm(tokenizer)
-    rows = [{"prompt": [{"role": "user", "content": f"{a}+{b}="}], "solution": str(a + b)}
-            for a, b in [(1, 2), (3, 4), (2, 2), (5, 1)]]
+    def prompt(text):
+        return text if request.param == "standard" else [{"role": "user", "content": text}]
+
+    rows = [{"prompt": prompt(f"{a}+{b}="), "solution": str(a + b)} for a, b in [(1, 2), (3, 4), (2, 2), (5, 1)]]
     funcs = reward_funcs("math") + async_reward_funcs({"type": "format", "pattern": r"\d+", "match": "full"})
     config = trl.GRPOConfig(output_dir=str(tmp_path_factory.mktemp("grpo")), per_device_train_batch_size=4,
                             num_generations=4, max_completion_length=6, max_steps=2, learning_rate=1e-4,
