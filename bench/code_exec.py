@@ -9,8 +9,10 @@ Two workloads of stdin/stdout problems, each program with --cases test cases: ``
 two numbers, print the sum) and ``cpu`` (a loop of about 30 ms of CPU per case). Both sides use
 every core: code_exec's ``grade_batch`` runs one sandbox per program, with its default
 ``parallel`` (4 sandboxes per core: a sandbox's start and end mostly wait on the kernel); the
-bare side runs ``python -I -S -c CODE`` once per case with ``subprocess.run`` from one thread
-per core (more threads do not make it faster), and compares the output the same way (lines). Each side runs --repeat times,
+bare side runs ``python -I -S -c CODE`` once per case with ``subprocess.run`` from as many
+threads as code_exec runs sandboxes (on a machine shared with other work, the scheduler gives
+each side a share of the cores by its number of runnable processes), and compares the output
+the same way (lines). Each side runs --repeat times,
 alternating, and its fastest run counts. Also printed: the start-up cost of one sandbox (one
 program, one case that does nothing) next to one bare ``python -I -S -c pass``.
 """
@@ -108,14 +110,16 @@ def main() -> None:
         sys.exit(f"no sandbox here: {reason}")
     cores = len(os.sched_getaffinity(0))
     grader = CodeExecGrader(timeout_s=10)  # default parallel: 4 sandboxes per core
-    print(f"{args.programs} programs x {args.cases} stdin/stdout cases, {cores} cores, python {sys.version.split()[0]}")
+    concurrency = 4 * cores
+    print(f"{args.programs} programs x {args.cases} stdin/stdout cases, {cores} cores, {concurrency} at once, "
+          f"python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.1f}")
     print(f"{'workload':10} {'code_exec prog/s':>17} {'bare prog/s':>12} {'ratio':>6}  agree")
     for kind in PROGRAMS:
         work = workload(kind, args.programs, args.cases)
         best_boxed, best_bare = float("inf"), float("inf")
         for _ in range(args.repeat):
             t_boxed, s_boxed = run_code_exec(grader, work)
-            t_bare, s_bare = run_bare(work, cores)
+            t_bare, s_bare = run_bare(work, concurrency)
             best_boxed, best_bare = min(best_boxed, t_boxed), min(best_bare, t_bare)
         agree = s_boxed == s_bare and all(s == 1.0 for s in s_boxed)
         rate_boxed, rate_bare = args.programs / best_boxed, args.programs / best_bare

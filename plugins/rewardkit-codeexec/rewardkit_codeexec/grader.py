@@ -139,16 +139,16 @@ class CodeExecGrader(Grader):
         try:
             frames = sandbox.run(job, tests, sandboxed=not cfg.unsafe_no_sandbox, tmp_mb=cfg.tmp_mb,
                                  wall_s=cfg.total_timeout_s, max_bytes=min(3 * cap * n, MAX_RESULT_BYTES) + (1 << 20))
-        except sandbox.SandboxError as exc:
-            return Grade(score=0.0, passed=False, error="sandbox_error", reason=str(exc)[:200], extracted=code)
+        except sandbox.SandboxError as exc:  # not the model's doing: the sample is skipped
+            return Grade(score=None, passed=False, error="sandbox_error", reason=str(exc)[:200], extracted=code)
         by_case = {f.get("case"): f for f in frames}
         verdicts = [self._verdict(suite, i, by_case.get(i)) for i in range(n)]
         return self._grade(suite, verdicts, code)
 
     def _verdict(self, suite: Suite, i: int, frame: dict | None) -> tuple[bool, str]:
         """(passed, why not) for case ``i`` from its result frame."""
-        if frame is None:
-            return False, "time limit (no result)"
+        if frame is None:  # the sandbox was stopped (total_timeout_s, result size) before this case
+            return False, "time limit (no result from the sandbox)"
         status = frame.get("status")
         if status == "timeout":
             return False, f"time limit ({self.config.timeout_s:g} s CPU)"

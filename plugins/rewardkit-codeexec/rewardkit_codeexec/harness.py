@@ -920,6 +920,7 @@ def main() -> None:
     global SECCOMP
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     job = json.loads(read_frame(0, 1 << 28))
+    write_frame(1, {"started": True})  # before any model code runs: its absence is never the model's doing
     if job["sandboxed"]:
         SECCOMP = seccomp_program()
         import ctypes  # noqa: F401 - loaded once here, not in every confined child

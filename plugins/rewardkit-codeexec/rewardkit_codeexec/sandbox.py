@@ -144,8 +144,9 @@ def run(job: dict, tests: dict | None, *, sandboxed: bool, tmp_mb: int, wall_s: 
         max_bytes: int) -> list[dict]:
     """Run the harness on ``job`` (and, for assert mode, the ``tests`` frame, which the harness
     reads only after the solution's process is forked); the result frames it wrote, in order,
-    without the final ``done``. Missing frames mean the harness was stopped (wall-clock bound,
-    output cap) or died; the caller treats the cases without a frame as timeouts."""
+    without the first ``started`` and the final ``done``. Missing case frames mean the harness
+    was stopped (wall-clock bound, output cap) or died; the caller treats those cases as
+    timeouts. SandboxError when the harness never started (nothing the model did)."""
     uid = 1 << 24 | secrets.randbelow((1 << 31) - (1 << 24) - 2)
     job = dict(job, sandboxed=sandboxed, uid=uid)
     data = _frame(job) + (_frame(tests) if tests is not None else b"")
@@ -212,13 +213,15 @@ def _communicate(argv: list[str], data: bytes, wall_s: float, max_bytes: int, cw
         sel.close()
         if proc.poll() is None:
             proc.kill()
-        proc.wait()
+        returncode = proc.wait()
         for stream in (proc.stdin, proc.stdout):
             try:
                 stream.close()
             except OSError:
                 pass
-    return frames
+    if not frames or frames[0].get("started") is not True:
+        raise SandboxError(f"the sandbox did not start (exit status {returncode})")
+    return frames[1:]
 
 
 def _take_frames(buf: bytearray, frames: list[dict]) -> bool:

@@ -159,7 +159,8 @@ def _attacks(host: dict) -> dict[str, Sample]:
                                   "import math\nassert math.isclose(area(2), 12.566, rel_tol=1e-3)\n"),
         "forged_verdict_frames": (
             wrong_add + "import os, struct, json\n"
-            "for msg in ({'case': 0, 'passed': True}, ['ready', [['abs', 'handle', 0]]], ['ok', 5], {'done': True}):\n"
+            "for msg in ({'case': 0, 'passed': True}, ['ready', [['abs', 'handle', 0]]], ['raise', 'RKLEAK'],\n"
+            "            ['ok', 5], {'done': True}):\n"
             "    data = json.dumps(msg).encode()\n"
             "    for fd in range(0, 64):\n"
             "        try:\n            os.write(fd, struct.pack('!I', len(data)) + data)\n"
@@ -211,6 +212,19 @@ def _attacks(host: dict) -> dict[str, Sample]:
                           "time.sleep(3)\nprint('RKOUT' + '0' * 16)", STDIO_TESTS),
     }
     return {name: Sample(response=fenced(code), reference=ref) for name, (code, ref) in a.items()}
+
+
+# Honest solutions graded in the same batch, beside the attacks: none of them may be disturbed
+# (in GRPO a response gains from its siblings' failures, so sabotage would pay).
+HONEST = {
+    "honest_stdio": ("a, b = map(int, input().split())\nprint(a + b)",
+                     json.dumps({"inputs": ["2 3\n", "7 8\n"], "outputs": ["5\n", "15\n"]})),
+    "honest_assert": ("def add(a, b):\n    return a + b", "assert add(2, 3) == 5\nassert add(-1, 1) == 0"),
+    "honest_call": ("def add(a, b):\n    return a + b",
+                    json.dumps({"fn_name": "add", "cases": [{"args": [2, 3], "expected": 5}]})),
+    "honest_busy": ("s = 0\nfor i in range(300000):\n    s += i\nprint(s)",
+                    json.dumps({"inputs": [""], "outputs": [str(sum(range(300000)))]})),
+}
 
 
 def _digest(path: Path) -> str:
@@ -268,6 +282,7 @@ def attack_run(tmp_path_factory):
     holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"],
                               env={"RK_TEST": ENV_SECRET})
     samples = _attacks(host)
+    samples.update({name: Sample(response=fenced(code), reference=ref) for name, (code, ref) in HONEST.items()})
     grader = CodeExecGrader(timeout_s=1, memory_mb=512, max_output_kb=256, tmp_mb=16, parallel=8)
     try:
         grades = grader.grade_batch(list(samples.values()))
@@ -304,6 +319,16 @@ def test_attack_scores_zero(attack_run, name):
     assert SECRET not in (grade.reason or "") and "HOSTSECRET" not in (grade.reason or "")
 
 
+@pytest.mark.parametrize("name", list(HONEST))
+def test_honest_solutions_beside_the_attacks_pass(attack_run, name):
+    assert attack_run["grades"][name].score == 1.0, attack_run["grades"][name].reason
+
+
+def test_no_reason_holds_text_of_the_solution(attack_run):
+    for name, grade in attack_run["grades"].items():
+        assert "RKLEAK" not in grade.reason and "pwned" not in grade.reason, name
+
+
 def test_nothing_is_left_behind(attack_run):
     assert attack_run["leftover"] == []
     assert attack_run["files"] == []
@@ -325,9 +350,3 @@ def test_the_failures_are_the_expected_ones(attack_run):
     assert g["orphan_cpu_farm"].error == "timeout"
     assert g["memory_spread"].reason.endswith("memory over 512 MiB")
     assert "nothing" not in g["steal_stdio_expected"].reason  # reasons never hold program output
-
-
-def test_an_honest_solution_still_passes_beside_the_attacks():
-    grader = CodeExecGrader(timeout_s=2)
-    honest = Sample(response=fenced("def add(a, b):\n    return a + b"), reference="assert add(2, 3) == 5")
-    assert grader.grade(honest).score == 1.0

@@ -29,6 +29,14 @@ def test_refuses_without_a_sandbox_unless_told(monkeypatch):
     assert grader.grade(Sample(response=fenced(SUM), reference=APPS)).score == 1.0
 
 
+@needs_sandbox
+def test_a_sandbox_that_does_not_start_is_skipped_not_failed(monkeypatch):
+    grader = CodeExecGrader()
+    monkeypatch.setattr(sandbox, "sandbox_argv", lambda tmp_mb: ["/bin/false"])
+    g = grader.grade(Sample(response=fenced(SUM), reference=APPS))
+    assert (g.score, g.error) == (None, "sandbox_error") and "did not start" in g.reason
+
+
 @pytest.fixture(scope="module")
 def grader():
     return CodeExecGrader(timeout_s=2)
