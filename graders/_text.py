@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import functools
 import operator
 import re
@@ -85,3 +86,53 @@ def word_key(word: str) -> str:
 def without_prompt_words(words: list[str], prompt_keys: frozenset[str]) -> list[str]:
     """The words whose key is not among the prompt's: what a text says beyond restating the prompt."""
     return [w for w in words if (key := word_key(w)) not in prompt_keys or not key]
+
+
+# Scripts written without spaces between words (Han, Hiragana, Katakana, Thai, Lao, Khmer, Myanmar):
+# their characters never continue a word, so a whole-word match next to them is allowed. Code point
+# ranges, shared with the regex form in graders._regex so both modes agree.
+NO_SPACE_RANGES = (
+    (0x0E01, 0x0E5B), (0x0E81, 0x0EDF), (0x1000, 0x109F), (0x1780, 0x17F9), (0x19E0, 0x19FF),
+    (0x2E80, 0x2FDF), (0x3005, 0x3007), (0x3021, 0x3029), (0x3038, 0x303B), (0x3041, 0x30FF),
+    (0x31F0, 0x31FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xA9E0, 0xA9FE), (0xAA60, 0xAA7F),
+    (0xF900, 0xFAFF), (0xFF66, 0xFF9D), (0x1B000, 0x1B16F), (0x20000, 0x3134F),
+)
+_NO_SPACE_STARTS = [lo for lo, _ in NO_SPACE_RANGES]
+
+
+def is_word_char(char: str) -> bool:
+    """Whether a character continues a word: a letter, mark or digit (Unicode L*, M*, N*) or '_',
+    outside the scripts written without spaces."""
+    if char.isascii():
+        return char.isalnum() or char == "_"
+    if unicodedata.category(char)[0] not in "LMN":
+        return False
+    i = bisect.bisect_right(_NO_SPACE_STARTS, ord(char)) - 1
+    return not (i >= 0 and ord(char) <= NO_SPACE_RANGES[i][1])
+
+
+class WholeWordFinder:
+    """Finds a literal text where it does not continue a word: the boundary is checked only at an
+    end of the text that is a word character ('def ' is found in 'def f', '42' not in '1423').
+
+    ``str.find`` and two character checks per occurrence: linear in the text, and no regex to build.
+    """
+
+    __slots__ = ("needle", "_check_start", "_check_end")
+
+    def __init__(self, needle: str):
+        self.needle = needle
+        self._check_start = bool(needle) and is_word_char(needle[0])
+        self._check_end = bool(needle) and is_word_char(needle[-1])
+
+    def find(self, text: str) -> int:
+        """The index of the first whole-word occurrence, or -1."""
+        needle, n = self.needle, len(text)
+        i = text.find(needle)
+        while i != -1:
+            j = i + len(needle)
+            if not (self._check_start and i > 0 and is_word_char(text[i - 1])) and not (
+                    self._check_end and j < n and is_word_char(text[j])):
+                return i
+            i = text.find(needle, i + 1)
+        return -1

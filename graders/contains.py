@@ -16,7 +16,8 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from graders._regex import PatternError, compile_linear, whole_word, whole_word_literal
+from graders._regex import PatternError, compile_linear, whole_word
+from graders._text import WholeWordFinder
 from rewardkit.grader import Grader, GraderConfig
 from rewardkit.types import Grade, Grades, Sample, SampleBatch
 
@@ -104,18 +105,18 @@ class ContainsGrader(Grader):
         if regex:
             if len(pattern) > cfg.max_pattern_chars:
                 raise PatternError(f"pattern has {len(pattern)} characters, max_pattern_chars is {cfg.max_pattern_chars}")
-            compiled = compile_linear(whole_word(pattern) if cfg.whole_word else pattern,
-                                      ignore_case=not cfg.case_sensitive)
-            group = 1 if cfg.whole_word else 0
-            return lambda text: m.group(group) if (m := compiled.search(text)) else None
+            plain = compile_linear(pattern, ignore_case=not cfg.case_sensitive)
+            if not cfg.whole_word:
+                return lambda text: m.group(0) if (m := plain.search(text)) else None
+            bounded = functools.cache(lambda: compile_linear(whole_word(pattern), ignore_case=not cfg.case_sensitive))
+            # No match at all is no whole-word match either: the costlier bounded pattern only on a hit.
+            return lambda text: (m.group(1) if plain.search(text) and (m := bounded().search(text)) else None)
         # Literal text: compared after casefold when case does not matter (full Unicode folding).
-        needle = self._fold_text(pattern)
-        fold = self._fold_text
+        needle, fold = self._fold_text(pattern), self._fold_text
         if not cfg.whole_word:
             return lambda text: pattern if needle in fold(text) else None
-        bounded = compile_linear(whole_word_literal(needle))
-        # The substring test first: most misses never reach the regex.
-        return lambda text: pattern if needle in (folded := fold(text)) and bounded.search(folded) else None
+        finder = WholeWordFinder(needle)
+        return lambda text: pattern if finder.find(fold(text)) >= 0 else None
 
     def _fold_text(self, text: str) -> str:
         return text if self.config.case_sensitive else text.casefold()
@@ -167,7 +168,10 @@ class ContainsGrader(Grader):
         except PatternError as exc:
             return None, f"bad reference pattern: {exc}", "invalid_reference", None
         response = sample.response
-        matches = [m for match in matchers if (m := match(response)) is not None]
+        try:
+            matches = [m for match in matchers if (m := match(response)) is not None]
+        except PatternError as exc:  # the whole-word form of a reference regex, built on its first hit
+            return None, f"bad reference pattern: {exc}", "invalid_reference", None
         ok = len(matches) == len(matchers) if cfg.mode == "all" else bool(matches)
         reason = f"found {len(matches)} of {len(matchers)} ({cfg.mode})"
         extracted = matches[0] if matches else None

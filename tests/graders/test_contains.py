@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from rewardkit import GraderConfigError, Sample, load_grader
@@ -70,6 +72,32 @@ def test_a_number_inside_a_number_or_a_word_is_not_found():
     digits = "".join(f"{i:02d}" for i in range(100))
     assert grade("contains", digits, "42").score == 0.0
     assert grade({"type": "contains", **LENIENT}, digits, "42").score == 1.0  # the lenient option, on purpose
+
+
+@pytest.mark.parametrize(
+    "response, reference, found",
+    [
+        ("café", "caf", False),  # é continues the word
+        ("cafe\u0301", "cafe", False),  # so does a combining accent
+        ("x=٣٤", "٣", False),  # Arabic-Indic digits are digits
+        ("答案是42。", "42", True),  # Chinese around it: no word boundary to respect
+        ("the C++ code", "C++", True),
+        ("def f(): pass", "def ", True),  # the reference ends with a space: nothing to check there
+        ("undef x", "def ", False),
+        ("a_42", "42", False),
+    ],
+)
+def test_whole_word_literal_and_regex_agree(response, reference, found):
+    assert (grade("contains", response, reference).score == 1.0) is found
+    regex = {"type": "contains", "regex": True}
+    if reference[0].isalnum() and reference[-1].isalnum():  # regex mode checks both sides always
+        assert (grade(regex, response, re.escape(reference)).score == 1.0) is found
+
+
+def test_whole_word_search_is_linear_in_occurrences():
+    # Every occurrence continues a word: each is checked once, then the next one is searched.
+    assert grade({"type": "contains", "max_extra_words": None}, "a" * 200_000, "a").score == 0.0
+    assert grade({"type": "contains", "max_extra_words": None}, "a" * 200_000 + " a", "a").score == 1.0
 
 
 def test_the_word_bound_counts_words_beyond_the_answer():
