@@ -102,7 +102,8 @@ def test_a_lora_run_gives_the_engine_merged_weights_and_its_sampling_options(cha
     chat = {**chat_toy, "generation_backend": "vllm"}
     config = load_config({**chat, "eval_prompts": None, "max_steps": 2, "learning_rate": 3e-3, "top_k": 5,
                           "min_p": 0.1, "repetition_penalty": 1.1, "stop": ["+"], "output_dir": str(tmp_path / "run"),
-                          "lora": {"r": 4, "alpha": 8, "target_modules": "all-linear", "save_merged": True}})
+                          "save_every": 1, "lora": {"r": 4, "alpha": 8, "target_modules": "all-linear",
+                                                    "save_merged": True}})
     result = train_grpo(config, progress=False)
     [llm] = fake_vllm.LLM.created
     assert llm.engine_args["model"] == chat["model"]  # the base model; the adapters arrive merged
@@ -114,3 +115,17 @@ def test_a_lora_run_gives_the_engine_merged_weights_and_its_sampling_options(cha
     request = llm.requests[0]
     assert (request.top_k, request.min_p, request.repetition_penalty, request.stop) == (5, 0.1, 1.1, ["+"])
     assert request.include_stop_str_in_output and set(request.stop_token_ids) == set(llm.model.generation_config.eos_token_id)
+    # resumed from a checkpoint (adapters only), the engine starts from the base model and is given
+    # the checkpoint's merged weights before it samples anything
+    from rewardkit.rl.adapters import merged_parameters
+    from rewardkit.rl.session import Session
+
+    fake_vllm.LLM.created.clear()
+    run = Session.start(config, resume=True)
+    try:
+        [llm] = fake_vllm.LLM.created
+        engine = dict(llm.model.named_parameters())
+        assert run.start_step == 1 and llm.engine_args["model"] == chat["model"]
+        assert all(torch.equal(engine[name], weight) for name, weight in merged_parameters(run.policy))
+    finally:
+        run.rewards.close()
