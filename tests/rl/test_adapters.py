@@ -107,9 +107,13 @@ def test_the_reference_is_the_base_model_and_merged_weights_match_the_adapted_mo
 
 
 def test_final_holds_merged_weights_on_request(chat, tmp_path):
+    # also the path a GPU takes: bf16 autocast, gradient checkpointing, the KL to the adapters-off reference
     config = {**chat, "eval_prompts": None, "max_steps": 1, "lora": {**LORA, "save_merged": True},
-              "learning_rate": 3e-3, "output_dir": str(tmp_path / "merged")}
+              "learning_rate": 3e-3, "bf16": True, "gradient_checkpointing": True, "beta": 0.05,
+              "output_dir": str(tmp_path / "merged")}
     result = train_grpo(load_config(config), progress=False)
+    step = json.loads(result.metrics_path.read_text().splitlines()[0])
+    assert step["kl"] == 0.0 and step["grad_norm"] > 0  # the adapters start at B = 0 and get gradients
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     model = AutoModelForCausalLM.from_pretrained(result.final_dir / "merged")
