@@ -55,6 +55,7 @@ def test_environment_variable_restricts_plugins(plugin_site):
     assert "code_exec" in run_cli(plugin_site, "graders", plugins="codeexec").stdout
 
 
+@needs_sandbox
 def test_plugin_grader_works_from_the_cli(plugin_site):
     good = "Here:\n```python\ndef add(a, b):\n    return a + b\n```"
     bad = "```python\ndef add(a, b):\n    return a - b\n```"

@@ -522,20 +522,30 @@ def _write_back(args: tuple, back) -> None:
             arg.update(new)
 
 
-def _tester_namespace(exports: list, prelude: str | None, entry_point: str | None, link) -> dict:
+def _names_used(*sources: str | None) -> set[str]:
+    """Every plain name the tests (and the prelude) read."""
+    import ast
+
+    return {node.id for code in sources if code for node in ast.walk(ast.parse(code)) if isinstance(node, ast.Name)}
+
+
+def _tester_namespace(exports: list, tests: dict, link) -> dict:
     """The names the tests see: the solution's callables as Remote objects, genuine standard
     modules for the modules it imported, then the trusted prelude (e.g. HumanEval's prompt,
-    whose helpers must not come from the solution). Builtin and standard-module names never
-    come from the solution, whatever it claims to export."""
+    whose helpers must not come from the solution). Only names the tests or the prelude read
+    are taken; builtin and standard-module names never come from the solution, whatever it
+    claims to export."""
     import importlib
 
+    prelude, entry_point = tests.get("prelude"), tests.get("entry_point")
+    used = _names_used(tests["code"], prelude) | {entry_point}
     namespace = {"__name__": "__main__", "__builtins__": builtins}
     remote = {}
     for export in exports:
         if type(export) is not list or len(export) != 3 or type(export[0]) is not str:
             continue
         name, kind, value = export
-        if not name.isidentifier() or name.startswith("__") or hasattr(builtins, name):
+        if name not in used or not name.isidentifier() or name.startswith("__") or hasattr(builtins, name):
             continue
         module = value if kind == "module" and type(value) is str else name
         if module.partition(".")[0] in sys.stdlib_module_names:
@@ -567,7 +577,7 @@ def run_tester(tests: dict, requests: int, replies: int, verdicts: int) -> int:
         namespace = {}
     else:
         try:
-            namespace = _tester_namespace(ready[1], tests.get("prelude"), tests.get("entry_point"), link)
+            namespace = _tester_namespace(ready[1], tests, link)
         except BaseException as exc:  # noqa: BLE001
             broken, namespace = "prelude:" + type(exc).__name__, {}
     n = 0
@@ -689,7 +699,7 @@ class Harness:
     def run_stdio(self) -> None:
         code = self.job["code"]
         for i, case in enumerate(self.job["cases"]):
-            self.emit(dict(self.stdio_case(code, case["input"].encode("utf-8", "surrogateescape")), case=i))
+            self.emit(dict(self.stdio_case(code, _bytes(case["input"])), case=i))
 
     def stdio_case(self, code: str, data: bytes) -> dict:
         in_r, in_w = os.pipe()
@@ -890,6 +900,13 @@ class Harness:
                 os.waitpid(pid, 0)
             except ChildProcessError:
                 pass
+
+
+def _bytes(text: str) -> bytes:
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that no byte decoded to
+        return text.encode("utf-8", "surrogatepass")
 
 
 def _alive(pid: int) -> bool:

@@ -63,12 +63,15 @@ def test_formats_in_one_batch(grader):
                reference="assert make(3).get() == 3\nassert Box(4).v == 4"),
         Sample(response=fenced("import sys\nprint(sum(map(float, sys.stdin.read().split())) / 3)"),
                reference=json.dumps({"inputs": ["1 1 2"], "outputs": ["1.3333333"]})),
+        Sample(response=fenced("import sys\nprint(len(sys.stdin.buffer.read()))"),  # a lone surrogate
+               reference=json.dumps({"inputs": ["\ud800\u00e9"], "outputs": ["5"]})),
     ]
     grades = grader.grade_batch(samples)
     assert [g.score for g in grades[:7]] == [1.0] * 7, [g.reason for g in grades]
     assert grades[0].parts == {"case_1": 1.0, "case_2": 1.0, "case_3": 1.0}
     assert grades[0].reason == "passed 3/3 cases" and grades[0].extracted.startswith("a, b")
     assert grades[7].score == 0.0  # exact lines by default
+    assert grades[8].score == 1.0, grades[8].reason
     tolerant = CodeExecGrader(timeout_s=2, float_tolerance=1e-6)
     assert tolerant.grade(samples[7]).score == 1.0
 
