@@ -1,18 +1,25 @@
 """Offline scoring: rewardkit's worker pool vs. a plain single-process loop, and memory at scale.
 
-    python bench/scoring.py [--rows 1000000] [--math-rows 100000]
+    python bench/scoring.py [--rows 1000000] [--math-rows 100000] [--graders exact,similarity,math]
 
 For each grader it scores the same generated JSONL file with a plain loop (read a line,
 json.loads, grade, json.dumps, write) and with ``rewardkit.score_dataset`` on 1, 2 and all
-cores, and prints rows/s and the speed-up over the loop. Then it scores 100,000 and 1,000,000
-rows in fresh processes and prints the peak RSS of the scoring process and of its largest worker.
+cores, and prints rows/s and the speed-up over the loop. Wall-clock speed-ups mean something only
+on an otherwise idle machine, so it also prints the CPU time per row of the loop, of the scoring
+process and of its workers (``getrusage``): on N free cores, N workers can be at most
+min(N x loop / (workers + scoring process), loop / scoring process) times as fast as the loop,
+whatever the load is now.
+Then it scores 100,000 and 1,000,000 rows in fresh processes and prints the peak RSS of the
+scoring process and of its largest worker.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -63,6 +70,22 @@ def engine(src: Path, out: Path, spec: str, workers: int) -> float:
     return time.perf_counter() - start
 
 
+def cpu(who: int) -> float:
+    used = resource.getrusage(who)
+    return used.ru_utime + used.ru_stime
+
+
+def cpu_per_row(src: Path, out: Path, spec: str, rows: int, workers: int) -> tuple[float, float, float]:
+    """CPU microseconds per row: the plain loop, and the scoring process and its workers with ``workers``."""
+    start = cpu(resource.RUSAGE_SELF)
+    plain_loop(src, out, spec)
+    loop = cpu(resource.RUSAGE_SELF) - start
+    me, children = cpu(resource.RUSAGE_SELF), cpu(resource.RUSAGE_CHILDREN)
+    engine(src, out, spec, workers)
+    me, children = cpu(resource.RUSAGE_SELF) - me, cpu(resource.RUSAGE_CHILDREN) - children
+    return loop / rows * 1e6, me / rows * 1e6, children / rows * 1e6
+
+
 MEMORY_CHILD = """
 import resource, sys
 from rewardkit.scoring import score_dataset
@@ -84,22 +107,36 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows for exact and similarity")
     parser.add_argument("--math-rows", type=int, default=100_000, help="rows for math")
+    parser.add_argument("--graders", default="exact,similarity,math", help="which graders to run")
+    parser.add_argument("--no-memory", action="store_true", help="skip the peak-RSS part")
     args = parser.parse_args()
     cores = default_workers()
     counts = sorted({1, 2, cores})
-    print(f"{cores} cores; workers tried: {counts}\n")
+    print(f"{cores} cores, load average {os.getloadavg()[0]:.1f}; workers tried: {counts}\n")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         print(f"{'grader':<11}{'rows':>10}{'plain loop rows/s':>19}" + "".join(f"{f'{w} worker(s)':>14}" for w in counts)
               + "   speed-up vs loop")
+        chosen = args.graders.split(",")
+        cpu_lines = []
         for spec, rows, kind in (("exact", args.rows, "text"), ("similarity", args.rows, "text"),
                                  ("math", args.math_rows, "math")):
+            if spec not in chosen:
+                continue
             src = generate(tmp / f"{spec}.jsonl", rows, kind)
             loop = rows / plain_loop(src, tmp / "loop.jsonl", spec)
             rates = [rows / engine(src, tmp / "out.jsonl", spec, w) for w in counts]
             print(f"{spec:<11}{rows:>10,}{loop:>19,.0f}" + "".join(f"{r:>14,.0f}" for r in rates)
                   + "   " + " ".join(f"{r / loop:.2f}x" for r in rates)
                   + f"   ({counts[-1]} vs 1 worker: {rates[-1] / rates[0]:.2f}x)")
+            loop_us, me_us, workers_us = cpu_per_row(src, tmp / "cpu.jsonl", spec, rows, cores)
+            bound = min(cores * loop_us / (workers_us + me_us), loop_us / me_us)
+            cpu_lines.append(f"{spec:<11}{loop_us:>10.1f}{me_us:>16.1f}{workers_us:>10.1f}{bound:>12.2f}x"
+                             f" ({bound / cores:.2f} x N)")
+        print(f"\nCPU us per row with {cores} workers: loop, scoring process, workers; bound on {cores} free cores")
+        print("\n".join(cpu_lines))
+        if args.no_memory:
+            return
         print("\npeak RSS (exact, all cores):")
         small = generate(tmp / "small.jsonl", args.rows // 10, "text")
         for label, src in ((f"{args.rows // 10:,} rows", small), (f"{args.rows:,} rows", tmp / "exact.jsonl")):

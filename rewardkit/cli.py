@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from rewardkit.errors import RewardkitError, as_missing_extra, require
-from rewardkit.registry import PluginWarning, get_registry, load_grader, read_spec
+from rewardkit.registry import PluginWarning, get_registry, grader_config, load_grader, read_spec
 from rewardkit.types import Sample
 
 
@@ -231,12 +231,11 @@ def serve(specs, host, port, workers, timeout_s, max_body_bytes, request_timeout
     try:
         require("fastapi", "serving")
         require("uvicorn", "serving")
-        spec = _grader_spec(specs)
-        load_grader(spec)
+        config = grader_config(_grader_spec(specs))  # parsed once, here; the typed config goes on
     except RewardkitError as exc:
         _fail(exc)
-    click.echo(f"rewardkit serving {json.dumps(spec) if isinstance(spec, dict) else spec} on http://{host}:{port}")
-    run_server(spec, host=host, port=port, workers=workers or default_workers(), timeout_s=timeout_s,
+    click.echo(f"rewardkit serving {config.type} on http://{host}:{port}")
+    run_server(config, host=host, port=port, workers=workers or default_workers(), timeout_s=timeout_s,
                max_body_bytes=max_body_bytes, request_timeout_s=request_timeout_s)
 
 

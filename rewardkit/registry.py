@@ -316,6 +316,16 @@ def validate_config(spec: Mapping[str, Any], registry: Registry | None = None) -
         raise GraderConfigError(f"{first['msg']} (got {first.get('input')!r:.80})", field=where) from exc
 
 
+def grader_config(spec: str | Path | Mapping[str, Any] | GraderConfig | Grader) -> GraderConfig:
+    """The typed config of any accepted spec form, parsed and validated once (at the edge); it
+    pickles, so it is what travels to worker processes."""
+    if isinstance(spec, Grader):
+        return spec.config
+    if isinstance(spec, GraderConfig):
+        return spec
+    return validate_config(read_spec(spec))
+
+
 def load_grader(spec: str | Path | Mapping[str, Any] | GraderConfig) -> Grader:
     """A ready grader from a name, a spec dict, a JSON string, a JSON/YAML file, or a config."""
     registry = get_registry()

@@ -10,8 +10,8 @@ Endpoints:
   answer ``{"grades": [{"score", "passed", "reason", "error", "extracted", "parts"}, ...]}``.
 * ``GET /health``: ``{"status": "ok", "grader": {...}, "workers": N}``.
 
-Grading runs in worker processes (one ``ScoringPool`` per worker, lent to one request chunk at a
-time), each row under the hard bound (CPU time, with a wall-clock net). Fairness and limits:
+Grading runs in worker processes (one single-worker ``rewardkit.pool.GradingPool`` per worker,
+lent to one request chunk at a time), each row under the hard bound (CPU time, with a wall-clock net). Fairness and limits:
 
 * every request has a time budget (``request_timeout_s``): rows not started when it runs out are
   ``timeout`` grades, so a request answers in bounded time;
@@ -33,10 +33,10 @@ import json
 import time
 from typing import Any
 
+from rewardkit.grading import records_of
 from rewardkit.integrations.openrlhf import clean_queries, rewards_of
-from rewardkit.scoring.fields import FieldMapping
-from rewardkit.scoring.pool import ScoringPool
-from rewardkit.scoring.run import spec_dict
+from rewardkit.pool import BUDGET_REASON, GradingPool, SampleJob, grades_of
+from rewardkit.registry import grader_config
 
 DEFAULT_MAX_BODY = 32 * 1024 * 1024
 MAX_DEPTH = 32  # JSON nesting a request body may have
@@ -51,13 +51,13 @@ class Grading:
 
     def __init__(self, spec: Any, workers: int, timeout_s: float, chunk: int = 64,
                  request_timeout_s: float | None = None):
-        self.spec = spec_dict(spec)
+        self.config = grader_config(spec)
         self.timeout_s = timeout_s
         self.request_timeout_s = request_timeout_s or max(60.0, 6 * timeout_s)
         self.chunk = chunk
         self.n_workers = workers
         self.slow_cap = max(1, workers // 2)
-        self._idle = [ScoringPool(self.spec, FieldMapping(id=None), 1, timeout_s, batch_size=chunk).__enter__()
+        self._idle = [GradingPool(self.config, SampleJob(), 1, timeout_s, batch_size=chunk).__enter__()
                       for _ in range(workers)]
         self._all = list(self._idle)
         self._lent: collections.Counter[str] = collections.Counter()
@@ -84,10 +84,9 @@ class Grading:
                 pool = self._idle.pop()
                 self._lent[client] += 1
         if pool is None:  # the budget ran out while waiting for a worker: nothing graded
-            return [_budget_record() for _ in samples]
+            return records_of(grades_of(SampleJob().fail(samples, "timeout", BUDGET_REASON)))
         try:
-            records = await asyncio.to_thread(
-                lambda: [json.loads(line) for _, line, _ in pool.run(((None, s) for s in samples), deadline)])
+            records = await asyncio.to_thread(lambda: records_of(grades_of(list(pool.run(samples, deadline)))))
         finally:
             async with free:
                 self._idle.append(pool)
@@ -110,11 +109,6 @@ class Grading:
     def close(self) -> None:
         for pool in self._all:
             pool.close()
-
-
-def _budget_record() -> dict:
-    return {"id": None, "score": 0.0, "passed": False, "error": "timeout", "extracted": None, "parts": {},
-            "reason": "the request's time budget ran out before this row was graded"}
 
 
 def _depth_over(value: Any, limit: int) -> bool:
@@ -233,7 +227,7 @@ def create_app(spec: Any, workers: int = 1, timeout_s: float = 10.0, max_body_by
 
     @app.get("/health")
     async def health():
-        return {"status": "ok", "grader": grading["g"].spec, "workers": grading["g"].n_workers,
+        return {"status": "ok", "grader": grading["g"].config.model_dump(mode="json"), "workers": grading["g"].n_workers,
                 "timeout_s": timeout_s, "request_timeout_s": grading["g"].request_timeout_s}
 
     return app
@@ -249,4 +243,4 @@ def serve(spec: Any, host: str = "127.0.0.1", port: int = 8000, workers: int = 1
     app = create_app(spec, workers, timeout_s, max_body_bytes, request_timeout_s=request_timeout_s,
                      body_timeout_s=body_timeout_s)
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_keep_alive=KEEP_ALIVE_S,
-                limit_concurrency=max_connections)
+                limit_concurrency=max_connections, timeout_graceful_shutdown=5)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rewardkit.integrations.runner import runner_for
+from rewardkit.grading import runner_for
 from rewardkit.rl.data import PromptItem
 from rewardkit.rl.runtime import sum_over_processes
 

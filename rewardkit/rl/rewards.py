@@ -13,7 +13,7 @@ from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from rewardkit.integrations.runner import GraderRunner
+from rewardkit.grading import GraderRunner
 from rewardkit.rl.config import RewardConfig
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from rewardkit.errors import RewardkitError, require
+from rewardkit.grader import GraderConfig
 from rewardkit.scoring.fields import FieldMapping
 from rewardkit.scoring.readers import FORMATS, Input
 from rewardkit.scoring.rows import Result, stats_of
@@ -23,7 +24,7 @@ from rewardkit.scoring.rows import Result, stats_of
 class _GradeBatch:
     """A Ray actor: loads the grader once (in its own bounded worker process) and grades batches."""
 
-    def __init__(self, spec: dict, fields: dict, timeout_s: float, batch_size: int, column: str):
+    def __init__(self, spec: GraderConfig, fields: dict, timeout_s: float, batch_size: int, column: str):
         from rewardkit.scoring.pool import ScoringPool
 
         self.column = column
@@ -61,7 +62,7 @@ def _read(ray, source: Input):
 _NULL_ID = '{"id": null'
 
 
-def ray_results(source: Input, spec: dict, fields: FieldMapping, workers: int, timeout_s: float,
+def ray_results(source: Input, spec: GraderConfig, fields: FieldMapping, workers: int, timeout_s: float,
                 batch_size: int, skip: int = 0) -> Iterator[Result]:
     """(row number, output line, stats) for every row after ``skip``, in input order."""
     ray = require("ray", "the ray engine")

@@ -101,3 +101,16 @@ def stats_of(line: str) -> RowStats:
     out = json.loads(line)
     return RowStats(out.get("score"), bool(out.get("passed")), out.get("error"), out.get("parts") or {},
                     out.get("group"), out.get("extracted"))
+
+
+class RowJob:
+    """The pool's job for the scorer: (row number, raw row) items in, ``Result``s out."""
+
+    def __init__(self, fields: FieldMapping):
+        self.fields = fields
+
+    def grade(self, grader: Grader, items: list[tuple[int, Any]]) -> list[Result]:
+        return grade_rows(grader, self.fields, items)
+
+    def fail(self, items: list[tuple[int, Any]], error: str, reason: str) -> list[Result]:
+        return error_results(items, self.fields, error, reason)

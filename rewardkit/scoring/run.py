@@ -21,11 +21,11 @@ from tqdm import tqdm
 
 from rewardkit.errors import DataError, RewardkitError, as_missing_extra, require
 from rewardkit.grader import Grader, GraderConfig
-from rewardkit.registry import load_grader, read_spec, validate_config
+from rewardkit.pool import GradingPool, default_workers
+from rewardkit.registry import grader_config, load_grader
 from rewardkit.scoring.fields import FieldMapping
-from rewardkit.scoring.pool import ScoringPool, default_workers
 from rewardkit.scoring.readers import Input
-from rewardkit.scoring.rows import Result, grade_rows, stats_of
+from rewardkit.scoring.rows import Result, RowJob, grade_rows, stats_of
 from rewardkit.scoring.runrecord import RunLock, RunRecord, differences, fingerprint
 from rewardkit.scoring.summary import HISTOGRAM_BINS, Summary, SummaryBuilder
 
@@ -34,25 +34,14 @@ tqdm.monitor_interval = 0  # no monitor thread: worker processes can then be for
 FLUSH_SECONDS = 1.0
 
 
-def spec_dict(grader: str | Path | Mapping | GraderConfig | Grader) -> dict:
-    """A picklable grader spec that worker processes can load."""
-    if isinstance(grader, Grader):
-        grader = grader.config
-    if isinstance(grader, GraderConfig):
-        return {"type": grader.type, **grader.model_dump(exclude={"type"})}
-    spec = read_spec(grader)
-    load_grader(spec)  # fail here, not in every worker, when the spec is bad
-    return spec
-
-
-def _resolve(input_path, grader, workers: int | None, split: str | None) -> tuple[Input, dict, int]:
-    """The opened input, a picklable spec (validated here, once) and the worker count."""
-    return Input(Path(input_path), split=split), spec_dict(grader), default_workers() if workers is None else workers
+def _resolve(input_path, grader, workers: int | None, split: str | None) -> tuple[Input, GraderConfig, int]:
+    """The opened input, the grader config (parsed and validated here, once) and the worker count."""
+    return Input(Path(input_path), split=split), grader_config(grader), default_workers() if workers is None else workers
 
 
 def iter_results(
     source: Input,
-    spec: dict,
+    spec: GraderConfig,
     fields: FieldMapping,
     workers: int,
     timeout_s: float,
@@ -73,7 +62,7 @@ def iter_results(
         while batch := list(itertools.islice(rows, batch_size)):
             yield from grade_rows(grader, fields, batch)
         return
-    pool = ScoringPool(spec, fields, workers=workers, timeout_s=timeout_s, batch_size=batch_size)
+    pool = GradingPool(spec, RowJob(fields), workers=workers, timeout_s=timeout_s, batch_size=batch_size)
     yield from pool.run(rows)
     if stats is not None:
         stats.update(timeouts=pool.stats.timeouts, crashes=pool.stats.crashes,
@@ -177,9 +166,10 @@ def _start(output: Path, journal: Path, record: RunRecord, resume: bool, overwri
     return lock
 
 
-def _run_record(source: Input, spec: dict, fields: FieldMapping, split, timeout_s: float, engine: str) -> RunRecord:
+def _run_record(source: Input, spec: GraderConfig, fields: FieldMapping, split, timeout_s: float,
+                engine: str) -> RunRecord:
     return RunRecord(input=fingerprint(source.files, source.path),
-                     grader=validate_config(spec).model_dump(mode="json"), fields=fields.model_dump(),
+                     grader=spec.model_dump(mode="json"), fields=fields.model_dump(),
                      options={"split": split, "timeout_s": timeout_s, "engine": engine})
 
 

@@ -148,7 +148,7 @@ def test_a_hanging_grade_answers_in_bounded_time(server):
          422, "nests deeper than 32"),
         ("/grade", {"samples": [{"response": "x", "reference": "[" * 40 + "]" * 40}]}, 200, ""),
         ("/grade", {"samples": [{"response": 5}, {"response": None, "reference": {"a": [1]}}]}, 200,
-         "invalid_row,invalid_row"),
+         "invalid_response,invalid_response"),
         ("/grade", {"samples": [1]}, 422, "each sample must be an object"),
         ("/get_reward", b"\xff\xfe", 400, "not valid JSON"),
     ],
