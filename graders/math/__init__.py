@@ -38,6 +38,8 @@ _WORD = re.compile(r"[A-Za-z]{2,}")
 _WORDS = re.compile(r"[A-Za-z]{2,}(?: [A-Za-z]+)*")
 _COMMAND = re.compile(r"\\[A-Za-z]+")
 KNOWN_WORDS = FUNCTIONS | set(CONSTANT_WORDS) | SEPARATOR_WORDS | {"asin", "acos", "atan"}
+_UNREAD_VALUE = re.compile(r"\\(?:sum|prod|int|lim|iint|oint)(?![A-Za-z])")
+_NOT_A_CHAIN = re.compile(r"\\(?:not|implies|Rightarrow|iff|vee|wedge|ne|le|ge|lor|land)(?![A-Za-z])|[<>]|\b(?:or|and)\b")
 MAX_OTHER_ANSWERS = 32  # a response with more different final answers than this hedges outright
 _LETTER_REFERENCE = re.compile(r"^\s*(?:\\text\{)?\(?\s*([A-J])\s*\)?\}?\s*$")
 
@@ -131,9 +133,10 @@ def _tree(text: str) -> tuple | None:
 def _prepared(text: str, number_words: bool = False) -> Prepared:
     normalized, percent, unit = normalize_answer(text, number_words, KNOWN_WORDS)
     tree = _tree(normalized)
-    if tree is None and "=" in normalized:
-        # "S = \sum_{k=0}^{9} 2^k = 2^{10} - 1 = 1023": a chain through notation this parser does not
-        # read still ends in its value.
+    if tree is None and "=" in normalized and _UNREAD_VALUE.search(normalized) and not _NOT_A_CHAIN.search(normalized):
+        # "S = \\sum_{k=0}^{9} 2^k = 2^{10} - 1 = 1023": a chain through a sum, product, integral or
+        # limit (notation this parser does not read) still ends in its value; a chain with a relation,
+        # a negation or a connective in it ("x \\not= 42", "41 \\text{ or } 43 = 42") does not.
         last = _tree(normalized.rsplit("=", 1)[1].strip())
         tree = last if last is not None and not free_symbols(last) else None
     return Prepared(normalized, percent, unit, tree)
@@ -180,7 +183,10 @@ class MathGrader(Grader):
                 return ex.Found(None, unterminated=True)
             if answers:
                 last = answers[-1]
-                found = ex.Found(last.text, hedged=ex.hedges_after(text, last.end))
+                disavowed, offered = ex.after_answer(text, last.end)
+                if disavowed:  # "\\boxed{42} is not the answer": nothing is committed to
+                    return ex.Found(None)
+                found = ex.Found(last.text, others=offered, marked=True)
                 break
         if found is None:
             bare = text.strip()
@@ -190,9 +196,12 @@ class MathGrader(Grader):
             return ex.Found(fallback(text) if fallback else None)
         if not self.config.allow_hedges:
             others = {a.text for marker in ex.MARKERS for a in ex.STRATEGIES[marker](text) or ()}
+            others.update(found.others)
             others.discard(found.answer)
             found.others = sorted(others)
-            found.hedged = found.hedged or len(others) > MAX_OTHER_ANSWERS
+            found.hedged = len(others) > MAX_OTHER_ANSWERS
+        else:
+            found.others = []
         return found
 
     def extract_answer(self, response: str) -> str | None:
@@ -220,8 +229,7 @@ class MathGrader(Grader):
                          extracted=answer[:200])
         try:
             if not self.config.allow_hedges:
-                hedge = ("too many" if len(found.others) > MAX_OTHER_ANSWERS else "another offered after it"
-                         if found.hedged else None) or next(
+                hedge = "too many" if found.hedged else next(
                     (repr(o[:40]) for o in found.others if not self._same_answer(o, answer, deadline)), None)
                 if hedge is not None:
                     return Grade(score=0.0, error="hedge", extracted=answer,
@@ -233,10 +241,17 @@ class MathGrader(Grader):
 
     def _same_answer(self, first: str, second: str, deadline: Deadline) -> bool:
         """Whether another final answer of a response says the same as its answer (else it hedges).
-        Prose that does not read as maths ("the answer is the number of ways") is no answer."""
+        Prose without a digit ("the answer is the number of ways") is no answer; anything else that
+        does not read as maths, or is too long to read, is a different answer."""
+        if len(first) > MAX_ANSWER_CHARS:
+            return False
+        if deadline.expired():
+            raise Timeout()
         a, b = _prepared(first, self.config.number_words), _prepared(second, self.config.number_words)
-        if a.text.casefold() == b.text.casefold() or a.tree is None:
+        if a.text.casefold() == b.text.casefold():
             return True
+        if a.tree is None:
+            return not any(ch.isdigit() for ch in a.text)
         return b.tree is not None and compare(a.tree, b.tree, self._options, deadline).equal
 
     def _compare(self, answer: str, references: list[str], deadline: Deadline) -> Grade:
@@ -276,8 +291,11 @@ class MathGrader(Grader):
         text = ex.final_part(response, self.config.ignore_thinking)
         found = self.find_answer(response)
         chosen = ex.choice_letters(found.answer) if found.answer else set()
-        if not chosen and not found.unterminated:
-            chosen = ex.find_choices(text)
+        if not found.marked and not found.unterminated:
+            chosen = ex.find_choices(text)  # no marked answer: the response's own statement of a choice
+        if chosen and not self.config.allow_hedges:
+            for other in found.others[: 2 * MAX_OTHER_ANSWERS]:
+                chosen |= ex.choice_letters(other) if len(other) <= MAX_ANSWER_CHARS else set()
         if not chosen:
             return error_grade("no_answer", "no choice letter found in the response")
         if len(chosen) > 1 and not self.config.allow_hedges:

@@ -201,8 +201,8 @@ class Comparer:
         scale = 10**places
         target = exact(b) if b_value is None else None
         if target is not None:
-            if (target * scale).denominator == 1:
-                return False  # b has an exact decimal of this length: only b itself is b
+            if _terminates(target):
+                return False  # b has an exact decimal (1/8, 12345.67): only b itself is b
             shifted = target * scale
             candidates = {int(shifted), round(shifted)}
         else:
@@ -238,8 +238,27 @@ class Comparer:
                 return False
             agreed += 1
             if agreed == _POINTS:
-                return True
+                return self.agree_at_negative_points(a, b)
         return self.symbolic(a, b)
+
+    def agree_at_negative_points(self, a: tuple, b: tuple) -> bool:
+        """Whether two expressions that agree at positive points also agree at negative ones, so that
+        x is not |x|. Skipped where a root, logarithm or fractional power makes negative points a
+        different branch: there, as in most answers, variables are taken to be positive."""
+        if _has_branch(a) or _has_branch(b):
+            return True
+        symbols = sorted(free_symbols(a) | free_symbols(b))
+        rng = random.Random(0xBAD)
+        for _ in range(2):
+            self.tick()
+            env = {s: ctx.mpf(-rng.uniform(0.3, 2.9)) for s in symbols}
+            try:
+                va, vb = numeric(a, env), numeric(b, env)
+            except (NotANumber, TooLarge, ZeroDivisionError, ValueError):
+                continue
+            if not close(va, vb, max(self.options.rel_tol, 1e-12), max(self.options.abs_tol, 1e-20)):
+                return False
+        return True
 
     def proportional(self, a: tuple, b: tuple) -> bool:
         """Whether a = k * b for a constant k != 0 (for comparing equations)."""
@@ -296,6 +315,23 @@ def has_large_power(node: tuple) -> bool:
     )
 
 
+_BRANCHING = {"sqrt", "ln", "log", "arcsin", "arccos"}
+
+
+def _has_branch(node: tuple) -> bool:
+    """Whether a tree holds a root, a logarithm or a non-integer power (values differ by branch)."""
+    if node[0] == "fn" and node[1] in _BRANCHING:
+        return True
+    if node[0] == "pow":
+        e = node[2]
+        if not (e[0] == "num" and e[1].denominator == 1) and not (e[0] == "neg" and e[1][0] == "num"
+                                                                   and e[1][1].denominator == 1):
+            return True
+    return any(_has_branch(child) for part in node[1:] if isinstance(part, tuple)
+               for child in (part if part and isinstance(part[0], tuple) else (part,))
+               if isinstance(child, tuple) and child and isinstance(child[0], str))
+
+
 def expand_pm(node: tuple) -> list[tuple]:
     """The values of an expression with ± : 1 ± √2 -> [1 + √2, 1 - √2]."""
     if node[0] == "pm":
@@ -321,7 +357,7 @@ def canonical(node: tuple) -> tuple:
                 node = ("pm", ("add", (pm[1], *rest)), pm[2])
         values = expand_pm(node) if node[0] == "pm" else [node]
         return ("list", tuple(values), ()) if len(values) > 1 else values[0]
-    if kind == "rel" and node[1] == ("in",):
+    if kind == "rel" and node[1] == ("in",) and node[2][0][0] == "sym":  # x \in S is S; 3 \in S is not
         return canonical(node[2][1])
     if kind in ("rel", "list", "union"):
         intervals = as_intervals(node)
@@ -349,6 +385,15 @@ def _named_values(node: tuple) -> dict | None:
     if ";" in node[2] or not all(found) or len({label for label, _ in found}) != len(found):
         return None
     return dict(found)
+
+
+def _terminates(q: Fraction) -> bool:
+    """Whether a rational has a finite decimal expansion (its denominator has no prime but 2 and 5)."""
+    d = q.denominator
+    for p in (2, 5):
+        while d % p == 0:
+            d //= p
+    return d == 1
 
 
 def _value_of(node: tuple) -> tuple:
@@ -381,9 +426,9 @@ def label_names(node: tuple) -> set[str]:
     set when it computes a value instead (3z, a + 3z). A function's arguments are not its name."""
     if node[0] == "sym":
         return {node[1]}
-    if node[0] == "pow" and node[1][0] == "sym" and not free_symbols(node[2]):
-        return {node[1][1]}
-    if node[0] == "mul" and len(node[1]) == 2 and node[1][0][0] in ("sym", "pow"):
+    if node[0] == "pow" and node[1][0] == "sym" and node[2] in (("neg", ("num", Fraction(1))), ("sym", "T")):
+        return {node[1][1]}  # an inverse or a transpose: A^{-1}, A^T
+    if node[0] == "mul" and len(node) == 3 and node[2] == "apply":  # f(3), W(x): written as an application
         return label_names(node[1][0])
     if node[0] == "div":
         top, bottom = label_names(node[1]), label_names(node[2])

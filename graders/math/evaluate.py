@@ -121,7 +121,7 @@ def _exact_fn(name: str, args: tuple) -> Fraction | None:
         n, k = exact(args[0]), exact(args[1])
         if n is None or k is None or n.denominator != 1 or k.denominator != 1 or n < 0:
             return None
-        if n > 10 * MAX_FACTORIAL_EXACT:
+        if n > 2 * MAX_FACTORIAL_EXACT:
             raise TooLarge("binomial too large to compute exactly")
         return Fraction(math.comb(int(n), int(k))) if k >= 0 else Fraction(0)
     return None
@@ -193,6 +193,8 @@ def _numeric_fn(name: str, args: list):
             raise TooLarge("factorial too large")
         return ctx.factorial(x)
     if name == "binom":
+        if abs(x) > MAX_FACTORIAL_NUMERIC or abs(args[1]) > MAX_FACTORIAL_NUMERIC:
+            raise TooLarge("binomial too large")  # mpmath's value is wrong out there, not only slow
         return ctx.binomial(x, args[1])
     if name in ("ln", "log") and x == 0:
         raise NotANumber("log of 0")
@@ -203,6 +205,8 @@ def _numeric_fn(name: str, args: list):
         return ctx.log(x, base)
     if name == "exp" and ctx.re(x) > MAX_LOG10:
         raise TooLarge("exp too large")
+    if name in ("sinh", "cosh") and abs(ctx.re(x)) > MAX_LOG10 * 2.31:
+        raise TooLarge(f"{name} too large")
     if name in _PERIODIC and x != 0 and _magnitude(x) > MAX_PERIODIC_LOG10:
         raise TooLarge(f"{name} of a number too large to reduce in time")
     try:

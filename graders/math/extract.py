@@ -9,6 +9,7 @@ them in the configured order and stops at the first hit. Every scan here is line
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 _SPECIAL_TOKEN = re.compile(r"<\|[^|<>\n]{1,40}\|>|</s>|<｜[^｜<>\n]{1,40}｜>")
 _ROLE_WORD = re.compile(r"\s*(?:assistant|model)\b\s*", re.IGNORECASE)
 _BOXED = re.compile(r"\\(?:boxed|fbox)")
-_FINAL_ANSWER = re.compile(r"final\s+answer\b\s*(?:is|:|=)?\s*:?", re.IGNORECASE)
+_FINAL_ANSWER = re.compile(r"final\s+answer\b\s*(?:is|:|=)?\s*:?(?:\s*the\s+final\s+answer\s+is\s*:?)?", re.IGNORECASE)
 _ANSWER_IS = re.compile(r"\banswer\s+(?:is|will\s+be|should\s+be)\s*:?", re.IGNORECASE)
 _ANSWER_COLON = re.compile(r"(?:^|\n)[ \t>*#_]*answer[*_]*[ \t]*[:：][*_]*", re.IGNORECASE)
 _GSM8K = re.compile(r"####[ \t]*")
@@ -37,9 +38,29 @@ _HEDGE_WORDS = re.compile(r"\b(?:maybe|perhaps|possibly|probably|either|guess|mi
                           re.IGNORECASE)
 _COPULA = re.compile(r"\s(?:is|are|equals|was|will be)\s", re.IGNORECASE)
 # After the final answer, a hedge word followed by another number or formula ("(or possibly $41$)").
-_TRAILING_HEDGE = re.compile(r"\b(?:or|maybe|perhaps|possibly|alternatively|otherwise)\b[^.\n]{0,80}?[\d$\\]",
-                             re.IGNORECASE)
+_TRAILING_HEDGE = re.compile(
+    r"\b(?:or|maybe|perhaps|possibly|alternatively|otherwise|but|though|although|however|unless|else|wait|"
+    r"if not|instead|actually)\b", re.IGNORECASE)
+# Words that take back or blur what a sentence states about its number: "it is not 42", "x > 42",
+# "about 42", "42 is ruled out". A sentence with one of them commits to no answer.
+DISAVOWAL = re.compile(
+    r"\b(?:not|never|cannot|no|none|neither|nor|wrong|incorrect|false|impossible|ruled|unknown|unclear|"
+    r"less|more|fewer|greater|than|exceeds?|exceeding|least|most|above|below|under|over|about|around|"
+    r"approximately|approx|roughly|nearly|near|almost|estimate[ds]?|guess|unless|if|would|could)\b|n't\b|"
+    r"[<>≠≤≥≈]|!=|\\(?:neq?|[lg]eq?|[lg]t|approx|not)(?![A-Za-z])", re.IGNORECASE)
+_SPAN_OR_TAG = re.compile(r"\$[^$]{0,200}\$|\\\(.{0,200}?\\\)|<[^<>\n]{0,20}>")
+
+
+def disavows(prose: str) -> bool:
+    """Whether a sentence takes back or blurs its number (formulas and tags in it are not read)."""
+    return DISAVOWAL.search(_SPAN_OR_TAG.sub(" ", prose)) is not None
+
+
+_NUMBER_OR_FORMULA = re.compile(r"\$([^$]{1,200})\$|\\\((.{1,200}?)\\\)|(?<![\w.])-?\d+(?:[.,]\d+)*(?:/\d+)?")
 # What stands right before a side condition, and right before a stated value.
+# The arithmetic right before an '=' ("she sold 48 + 24 = 72": "48 + 24").
+_COMPUTATION_END = re.compile(r"(?:[\d.,]+\s?[-+*/×÷x·]\s?)*[\d.,]+\s?$")
+_SOLVED_FOR = re.compile(r"\s*([A-Za-z](?:_\{?\w+\}?)?)\s*=")
 _CONDITION_BEFORE = re.compile(r"\b(?:at|for|when|where|with|if|since|because|on|in|of|given)\s*$", re.IGNORECASE)
 _COPULA_BEFORE = re.compile(r"(?:\b(?:is|are|be|equals|was)|[=:])\s*$", re.IGNORECASE)
 _LEADING_BOX = re.compile(r"(?:\$\$?|\\[(\[]|\s)*\\(?:boxed|fbox)")
@@ -51,12 +72,14 @@ MAX_OCCURRENCES = 40  # of one marker, read from the end (enough to see a hedge,
 @dataclass
 class Found:
     """What the response commits to: the answer, the other final answers it gives (different ones
-    make a hedge), whether it offers another right after it, and whether it is cut off."""
+    make a hedge), whether there are too many to check, whether it is cut off, and whether the answer
+    was marked (a strategy found it) rather than read by the fallback."""
 
     answer: str | None
     others: list[str] = field(default_factory=list)
     hedged: bool = False
     unterminated: bool = False
+    marked: bool = False
 
 
 def final_part(text: str, ignore_thinking: bool = True) -> str:
@@ -82,9 +105,23 @@ def final_part(text: str, ignore_thinking: bool = True) -> str:
     return text[:opened] if opened != -1 else text
 
 
-def hedges_after(text: str, end: int) -> bool:
-    """Whether the text right after a final answer offers another one ("... (or possibly 41)")."""
-    return _TRAILING_HEDGE.search(text[end : end + 300]) is not None
+def after_answer(text: str, end: int) -> tuple[bool, list[str]]:
+    """What the text right after a final answer does to it: whether its sentence takes it back
+    ("\\boxed{42} is not the answer", "... is wrong"), and the other values it offers after a hedge or
+    contrast word ("(or possibly $41$)", "but it might be 41", "wait, ... the total is 41")."""
+    window = text[end : end + 300]
+    sentence = _SENTENCE_END.split(window, 1)[0]
+    disavowed = disavows(sentence)
+    offered = []
+    for hedge in _TRAILING_HEDGE.finditer(window):
+        clause = window[hedge.end() : hedge.end() + 120]
+        values = [next(g for g in m.groups() if g is not None) if m.group(0)[0] in "$\\" else m.group(0)
+                  for m in _NUMBER_OR_FORMULA.finditer(clause)]
+        letters = _LONE_LETTER.findall(clause.split("\n\n", 1)[0])
+        if values:
+            offered.append(values[-1].strip())
+        offered += letters
+    return disavowed, offered
 
 
 def _closing_braces(text: str, start: int, stop: int) -> dict[int, int]:
@@ -210,8 +247,14 @@ def _clause(text: str, start: int) -> Answer | None:
                 return Answer(rest[len(open_):end].strip(), start + skipped + end + len(close))
     end = _SENTENCE_END.search(rest)
     clause = rest[: end.start()] if end else rest
-    clause = _COPULA.split(clause)[-1].strip().strip("*_").strip()
-    return Answer(clause, start + skipped + len(clause)) if clause else None
+    clause_end = start + skipped + len(clause)
+    if ("\\boxed" in clause or "\\fbox" in clause) and not any(c.isdigit() for c in _BOXED.split(clause, 1)[0]):
+        inner = boxed_answers(clause)  # "Therefore, the solutions are $\\boxed{1}\\boxed{2}$"
+        return Answer(inner[-1].text, clause_end) if inner else None
+    if not disavows(clause):  # "unknown; a common guess is 42" states nothing
+        clause = _COPULA.split(clause)[-1]
+    clause = clause.strip().strip("*_").strip()
+    return Answer(clause, clause_end) if clause else None
 
 
 def _after_each(pattern: re.Pattern[str], text: str) -> list[Answer]:
@@ -309,8 +352,24 @@ def last_formula(text: str) -> str | None:
             if _COPULA_BEFORE.search(paragraph, max(0, span.start() - 30), span.start()):
                 chosen = span
                 break
-    content = next(g for g in chosen.groups() if g is not None).strip()
-    return content or None
+    rest, *later = _SENTENCE_END.split(paragraph[chosen.end() :], 1)
+    before = _SENTENCE_END.split(paragraph[max(0, chosen.start() - 300) : chosen.start()])[-1]
+    if disavows(before + " $ $ " + rest[:300]):  # "Therefore $42$ is impossible.", "it is not $42$"
+        return None
+    if later and any(ch.isdigit() for ch in later[0]):
+        return None  # a later sentence states a number: the formula is not the last word
+    contents = [next(g for g in chosen.groups() if g is not None).strip()]
+    solved_for = _SOLVED_FOR.match(contents[0])
+    for span in reversed(spans[: spans.index(chosen)]):  # "$x = 2$ and $x = 3$": one answer, a list
+        gap = paragraph[span.end() : chosen.start()]
+        content = next(g for g in span.groups() if g is not None).strip()
+        same = _SOLVED_FOR.match(content)
+        if (len(gap) > 40 or _BOX_GAP.fullmatch(gap) is None or "$" in gap or solved_for is None or same is None
+                or same.group(1) != solved_for.group(1)):
+            break
+        contents.insert(0, content)
+        chosen = span
+    return ", ".join(c for c in contents if c) or None
 
 
 def conclusion(text: str) -> str | None:
@@ -324,13 +383,17 @@ def conclusion(text: str) -> str | None:
     sentence = next((s for s in reversed(last_two) if any(ch.isdigit() for ch in s)), None)
     if sentence is None:
         return None
-    if _HEDGE_WORDS.search(sentence) or not re.search(r"[A-Za-z]{2}", sentence):
-        return None  # a hedge, or a bare number at the end of a long response: no commitment
-    after_equals = sentence.rsplit("=", 1)[-1]
+    if _HEDGE_WORDS.search(sentence) or DISAVOWAL.search(sentence) or not re.search(r"[A-Za-z]{2}", sentence):
+        return None  # a hedge, a denial, an estimate, or a bare number after a long response
+    before_equals, equals, after_equals = sentence.rpartition("=")
     numbers = _NUMBER.findall(after_equals)
     if len(numbers) != 1:
         return None
-    return numbers[0].replace(" ", "")
+    value = numbers[0].replace(" ", "")
+    if equals:  # the computation ending in the value is part of the answer: "41 = 42" is no answer of 42
+        computed = _COMPUTATION_END.search(before_equals[-200:])
+        return f"{computed.group(0).strip()} = {value}" if computed else None
+    return value
 
 
 def last_number(text: str) -> str | None:
@@ -354,7 +417,7 @@ STRATEGIES: dict[str, Callable[[str], list[Answer] | None]] = {
     "last_formula": last_formulas,
 }
 # Strategies whose every occurrence is a final answer: two different ones are a hedge.
-MARKERS = ("boxed", "answer_tag", "final_answer", "answer_colon", "gsm8k")
+MARKERS = ("boxed", "answer_tag", "final_answer", "answer_is", "answer_colon", "gsm8k")
 
 _CHOICE = re.compile(r"^\(?\s?([A-Ja-j])\s?\)?[.:)]?(?:\s|$)")
 # A capital letter standing alone ("B", "(B)", "B.", "option B"), not a word's first letter nor "I think".
@@ -362,6 +425,7 @@ _LONE_LETTER = re.compile(r"(?<![A-Za-z\\])([A-HJ]|I(?! [a-z]))(?![A-Za-z])")
 _CHOICE_PHRASE = re.compile(r"\b(?:answer|option|choice)\s?(?:is|:)?\s?\(?\s?([A-J])\b\)?", re.IGNORECASE)
 _CHOICE_PAREN = re.compile(r"\(([A-J])\)")
 _CHOICE_LINE = re.compile(r"(?:^|\n)\s?([A-J])\s?[:.)]")
+_LAST_LINE_LETTER = re.compile(r"(?:^|\n)\s?\(?([A-J])\)?\s?$")
 _WRAPPER = re.compile(r"\\(?:text|textbf|textnormal|mathrm|mathbf|mbox)\s*\{([^{}]*)\}")
 _WHITESPACE = re.compile(r"\s+")
 
@@ -373,7 +437,9 @@ def _squeeze(text: str) -> str:
 
 def choice_letters(text: str) -> set[str]:
     """The choice letters an extracted answer names: 'B', '(B)', 'B:', 'option B', '\\text{(B)}'."""
-    text = _squeeze(_WRAPPER.sub(r"\1", text)).strip().strip("$").strip()
+    text = _squeeze(_WRAPPER.sub(r"\1", unicodedata.normalize("NFKC", text))).strip().strip("$").strip()
+    if _HEDGE_WORDS.search(text) or DISAVOWAL.search(text):
+        return set()  # "Not B", "probably B", "B maybe": no committed choice
     m = _CHOICE.match(text)
     if m and len(text) <= 3 + len(m.group(0)):
         return {m.group(1).upper()}
@@ -395,7 +461,7 @@ def find_choices(text: str) -> set[str]:
     phrases = _CHOICE_PHRASE.findall(text)
     if phrases:
         return {phrases[-1].upper()}
-    for pattern in (_CHOICE_PAREN, _CHOICE_LINE):
+    for pattern in (_CHOICE_PAREN, _CHOICE_LINE, _LAST_LINE_LETTER):
         found = {letter.upper() for letter in pattern.findall(text)}
         if found:
             return found

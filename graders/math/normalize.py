@@ -28,7 +28,7 @@ _UNICODE_RE = re.compile("|".join(map(re.escape, _UNICODE)))
 # LaTeX that carries no value.
 _DROP = re.compile(
     r"\\(?:left|right|big|Big|bigg|Bigg|displaystyle|textstyle|limits|nolimits)(?![a-zA-Z])"
-    r"|(?<!\\)\\[,;: ()\[\]]|\\q?quad(?![a-zA-Z])|\\(?:hspace|vspace)\*?\{[^{}]*\}|~|\\+$"
+    r"|(?<!\\)\\[,;: ()\[\]]|\\q?quad(?![a-zA-Z])|\\(?:hspace|vspace)\*?\{[^{}]*\}|~"
 )
 # "A \approx B": the answer is A (B is only its rounded value), or B when A is empty.
 _APPROX = re.compile(r"\\approx(?![a-zA-Z])|≈")
@@ -64,7 +64,10 @@ hour hours hr hrs day days week weeks month months year years dollar dollars cen
 square cubic per each km/h m/s rpm degree degrees radian radians rad
 """.split())
 # Words that change what a number means: "42 maybe" is not the answer 42.
-_NOT_UNITS = frozenset("maybe perhaps possibly probably not nor or and either guess approximately about roughly".split())
+_NOT_UNITS = frozenset(
+    "maybe perhaps possibly probably likely unlikely not nor or and either guess approximately about roughly "
+    "wrong incorrect false negative ish hundred hundreds thousand thousands million millions billion billions "
+    "trillion dozen dozens half times squared cubed percent".split())
 
 @dataclass(frozen=True)
 class Unit:
@@ -132,6 +135,8 @@ def number_from_words(text: str) -> str | None:
     if not words or len(words) > 12 or " ".join(words) != _SPACES.sub(" ", text.lower().replace("-", " ").strip(" .")):
         return None
     words = [w for w in words if w not in ("and", "a", "an")]
+    if not words:
+        return None  # "a" is a letter, not the number 0
     if len(words) == 2 and words[0] in _SMALL and words[1] in _FRACTION_WORDS:
         return f"{_SMALL[words[0]]}/{_FRACTION_WORDS[words[1]]}"
     total = current = 0
@@ -146,6 +151,16 @@ def number_from_words(text: str) -> str | None:
         else:
             return None
     return str(total + current)
+
+
+_OVERLINE = re.compile(r"(\d*)\.(\d*)\\overline\{(\d{1,20})\}")
+
+
+def _repeating_decimal(match: re.Match[str]) -> str:
+    """'0.1\\overline{6}' -> '(1/6)': a repeating decimal is the fraction it denotes, exactly."""
+    whole, fixed, period = match.group(1) or "0", match.group(2), match.group(3)
+    value = int(whole) + Fraction(int(fixed + period) - int(fixed or "0"), 10 ** len(fixed) * (10 ** len(period) - 1))
+    return f"({value.numerator}/{value.denominator})"
 
 
 def _superscripts(match: re.Match[str]) -> str:
@@ -186,10 +201,12 @@ def normalize_answer(text: str, number_words: bool = False,
         text = _SUPERSCRIPT_RUN.sub(_superscripts, text)
         text = _UNICODE_RE.sub(lambda m: _UNICODE[m.group(0)], text)
         text = unicodedata.normalize("NFKC", text)
+    text = _SPACES.sub(" ", text)  # first: every pattern below then sees single spaces (no backtracking)
+    text = _OVERLINE.sub(_repeating_decimal, text)
     parts = _APPROX.split(text, 1)
     if len(parts) == 2:
         text = parts[0] if parts[0].strip(" $") else parts[1]
-    text = _DROP.sub(" ", text.replace("\\!", ""))
+    text = _SPACES.sub(" ", _DROP.sub(" ", text.replace("\\!", ""))).rstrip("\\")
     for pattern, replacement in _RENAME:
         text = pattern.sub(replacement, text)
     text = _DOLLAR.sub("", text)

@@ -202,7 +202,7 @@ class Parser:
         return value in ("(", "[", "{")
 
     def term(self) -> tuple:
-        factors = [self.unary()]
+        factors, applied = [self.unary()], False
         while True:
             if self.at("*"):
                 self.take()
@@ -218,10 +218,15 @@ class Parser:
                 if mixed is not None:
                     factors[-1] = mixed
                 else:
+                    applied = len(factors) == 1 and self.at("(") and _is_name(factors[0])
                     factors.append(self.power())
             else:
                 break
-        return factors[0] if len(factors) == 1 else ("mul", tuple(factors))
+        if len(factors) == 1:
+            return factors[0]
+        # "f(3)", "W(x)", "f^{-1}(x)": a name applied to an argument, marked so that an equation
+        # "f(3) = 10" reads as naming its value (a product "2x = 6" or "x \cdot 2 = 6" does not).
+        return ("mul", tuple(factors), "apply") if len(factors) == 2 and applied else ("mul", tuple(factors))
 
     def mixed_fraction(self, whole: tuple) -> tuple | None:
         if whole[0] != "num" or whole[1].denominator != 1:
@@ -477,6 +482,10 @@ class Parser:
         if len({len(r) for r in rows}) != 1:
             raise ParseError("matrix rows of different lengths")
         return ("matrix", tuple(rows))
+
+
+def _is_name(node: tuple) -> bool:
+    return node[0] == "sym" or (node[0] == "pow" and node[1][0] == "sym")
 
 
 def _flat(node: tuple) -> str:

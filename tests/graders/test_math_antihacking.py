@@ -122,3 +122,92 @@ def test_lenient_options_reopen_what_offline_evaluation_may_want():
 def test_hedges_across_markers_and_bare_endings_score_zero(response):
     g = score(response)
     assert g.score == 0.0 and not g.passed, g
+
+
+# Found by attacking the grader (a red-team pass): each names the rule that now closes it.
+@pytest.mark.parametrize(
+    "ending, reference",
+    [
+        # a committing sentence must not deny, bound or estimate its number
+        ("So it is not 42.", "42"),
+        ("Hence the count cannot be 42.", "42"),
+        ("Hence x > 42.", "42"),
+        ("Hence x \\neq 42.", "42"),
+        ("So the count is at least 42.", "42"),
+        ("So the total is about 42.", "42"),
+        ("Thus 42 is wrong.", "42"),
+        ("So the total would be 42 if the premise held, but it does not.", "42"),
+        ("Therefore it is not $42$.", "42"),
+        ("Therefore $42$ is impossible.", "42"),
+        # a computation in the concluding sentence must hold
+        ("So it's 41 = 42.", "42"),
+        # a final answer taken back or followed by another
+        ("\\boxed{42} is not the answer.", "42"),
+        ("So the answer is $41$. Therefore $\\boxed{42}$ is wrong.", "42"),
+        ("\\boxed{42}, though 41 is also possible", "42"),
+        ("\\boxed{42} (if not, 41)", "42"),
+        ("\\boxed{42} unless it is 41", "42"),
+        ("$\\boxed{42}$\n\nHowever, it could also be $41$.", "42"),
+        ("\\boxed{42}\n\nWait, let me recompute: the total is 41.", "42"),
+        ("Answer: 42\n\nBut it might be 41.", "42"),
+        # a chain is read through unread notation only when it is a plain computation
+        ("\\boxed{x \\not= 42}", "42"),
+        ("\\boxed{41 \\text{ or } 43 \\text{ whichever} = 42}", "42"),
+        ("\\boxed{n \\neq 41 \\implies n = 42}", "42"),
+        # "the answer is" counts among the final answers; a marker holding a digit it cannot read differs
+        ("The answer is 41. The answer is 42.", "42"),
+        ("If x=1 the answer is 41. If x=2 the answer is 42.", "42"),
+        ("The final answer is 41, \\boxed{42}", "42"),
+        ("The answer is unknown; a common guess is 42", "42"),
+        # words after a number that change it are not units
+        ("\\boxed{42 \\text{ hundred}}", "42"),
+        ("\\boxed{42 \\text{ negative}}", "42"),
+        ("\\boxed{42 \\text{ wrong}}", "42"),
+        ("\\boxed{42\\text{ish}}", "42"),
+        # only a name (or a name applied to arguments) on the left of '=' names its value
+        ("\\boxed{x \\cdot 2 = 42}", "42"),
+        ("\\boxed{y^2 = 42}", "42"),
+        # 'a \in S' is S only for a variable a
+        ("\\boxed{41 \\in 42}", "42"),
+        ("\\boxed{3 \\in \\{1,2\\}}", "\\{1,2\\}"),
+        # a terminating decimal reference is matched exactly, never by the digits-given rule
+        ("\\boxed{12345.6}", "12345.67"),
+        ("\\boxed{0.123456}", "0.1234567"),
+        # a letter reference is not the number 0
+        ("\\boxed{0}", "a"),
+    ],
+)
+def test_found_by_attacking_the_grader(ending, reference):
+    g = score(REASONING + ending, reference=reference)
+    assert g.score == 0.0 and not g.passed, g
+
+
+@pytest.mark.parametrize(
+    "ending",
+    [
+        "\\boxed{A}. Hmm, wait. Let me reconsider. \\boxed{B}",
+        "The answer is A. The answer is B.",
+        "Answer: A\n\nThe answer is B",
+        "\\boxed{\\text{Not B}}",
+        "\\boxed{\\text{probably B}}",
+        "\\boxed{B} (or D)",
+        "\\boxed{B}, though D is also possible",
+        "I would pick (B). \\boxed{42}",
+    ],
+)
+def test_multiple_choice_found_by_attacking_the_grader(ending):
+    g = score(REASONING + ending, reference="B")
+    assert g.score == 0.0 and not g.passed, g
+
+
+@pytest.mark.parametrize(
+    "response, reference",
+    [(r"\boxed{x}", "|x|"), (r"\boxed{x^2}", "x|x|"), (r"\boxed{x + \binom{10^{300}}{10^{150}}}", "x")],
+)
+def test_expressions_that_agree_only_where_variables_are_positive_or_values_are_wrong(response, reference):
+    assert not score(response, reference=reference).passed
+
+
+def test_a_verification_after_the_answer_is_not_a_hedge():
+    assert score(REASONING + "\\boxed{42}\n\nBut let me double check: 6 \\times 7 = 42.").passed
+    assert score(REASONING + r"\boxed{42} or equivalently $\frac{84}{2}$").passed

@@ -1,7 +1,9 @@
 """Hostile inputs come back within the math grader's bound, from many threads at once.
 
-The bound is generous (these are not timing tests): what matters is that nothing runs for minutes,
-as a super-linear regex, a huge evaluation or a quadratic scan would on these inputs.
+The bound counts each grade's own CPU time, so that is what is checked (a thread's CPU time does not
+grow while it waits for the GIL or a core, so the check holds on a loaded machine); the bound is
+generous: what matters is that nothing runs for minutes, as a super-linear regex, a huge
+evaluation or a quadratic scan would on these inputs.
 """
 
 import threading
@@ -35,20 +37,27 @@ HOSTILE = {
     "a huge exponential": (r"\boxed{e^{10^{6}}}", "5"),
     "deep parentheses": (r"\boxed{" + "(" * 1000 + "1" + ")" * 1000 + "}", "5"),
     "many terms": (r"\boxed{" + "+".join(["1"] * 900) + "}", "5"),
+    "an earlier box of backslashes": ("\\boxed{" + "\\\\" * 100_000 + "x} then we get \\boxed{5}", "5"),
+    "an earlier box of spaces": ("\\boxed{1" + " " * 20_000 + "x} then we get \\boxed{5}", "5"),
+    "an earlier answer tag of spaces": ("<answer>1" + " " * 20_000 + "x</answer> then \\boxed{5}", "5"),
+    "many long earlier boxes": (" so then ".join("\\boxed{@%d" % i + " " * 1985 + " x}" for i in range(32))
+                                + " finally \\boxed{5}", "5"),
+    "a nested hyperbolic cosine": (r"\boxed{\cosh(\cosh(10^{6}))}", "5"),
+    "many large binomials": (r"\boxed{" + "+".join([r"\binom{20000}{10000}"] * 90) + "}", "5"),
     "code": (r"\boxed{__import__('os').system('touch /tmp/rewardkit_pwned')}", "5"),
 }
 
 
-def test_hostile_inputs_from_eight_threads_stay_within_twice_the_bound():
+def test_hostile_inputs_from_eight_threads_stay_within_twice_the_cpu_bound():
     marker = Path("/tmp/rewardkit_pwned")
     marker.unlink(missing_ok=True)
     results: dict[tuple[int, str], tuple[float, object]] = {}
 
     def work(thread: int) -> None:
         for name, (response, reference) in HOSTILE.items():
-            start = time.monotonic()
+            start = time.thread_time()
             grade = GRADER.grade(Sample(response=response, reference=reference))
-            results[thread, name] = (time.monotonic() - start, grade)
+            results[thread, name] = (time.thread_time() - start, grade)
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
     for t in threads:

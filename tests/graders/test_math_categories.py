@@ -265,3 +265,22 @@ def test_matrices_and_vectors(response, reference, passed):
 )
 def test_forms_from_the_realistic_set(response, reference, passed):
     check(response, reference, passed)
+
+
+@pytest.mark.parametrize(
+    "response, reference, passed",
+    [
+        ("The solutions are $x = 2$ and $x = 3$.", "2, 3", True),
+        ("The solutions are $x = 2$ and $x = 4$.", "2, 3", False),
+        (COT + "so $n - 2 = 8$ and $n = 10$.\nThe polygon has 10 sides.", "10", True),
+        (r"$\boxed{0.\overline{3}}$", r"\frac13", True),
+        (r"$\boxed{0.1\overline{6}}$", r"\frac16", True),
+        (r"$\boxed{0.\overline{3}}$", "0.3", False),
+        (r"\boxed{a}", "a", True),
+        (r"\boxed{Ｂ}", "B", True),
+        (COT + "B", "B", True),
+        (COT + "So she sold 48 + 24 = 72 clips.", "72", True),
+    ],
+)
+def test_more_forms_models_write(response, reference, passed):
+    check(response, reference, passed)
