@@ -40,7 +40,7 @@ HOSTILE = {
     "an earlier box of backslashes": ("\\boxed{" + "\\\\" * 100_000 + "x} then we get \\boxed{5}", "5"),
     "an earlier box of spaces": ("\\boxed{1" + " " * 20_000 + "x} then we get \\boxed{5}", "5"),
     "an earlier answer tag of spaces": ("<answer>1" + " " * 20_000 + "x</answer> then \\boxed{5}", "5"),
-    "many long earlier boxes": (" so then ".join("\\boxed{@%d" % i + " " * 1985 + " x}" for i in range(32))
+    "many long earlier boxes": (" so then ".join(f"\\boxed{{@{i}" + " " * 1985 + " x}" for i in range(32))
                                 + " finally \\boxed{5}", "5"),
     "a nested hyperbolic cosine": (r"\boxed{\cosh(\cosh(10^{6}))}", "5"),
     "many large binomials": (r"\boxed{" + "+".join([r"\binom{20000}{10000}"] * 90) + "}", "5"),
