@@ -62,7 +62,7 @@ class ChatJudge:
     def _http(self):
         with self._lock:
             if self._client is None:
-                httpx = require("httpx", "judge", "model graders (score_model, label_model)")
+                httpx = require("httpx", "model graders (score_model, label_model)")
                 key = os.environ.get(self.endpoint.api_key_env)
                 headers = {"Authorization": f"Bearer {key}"} if key else {}
                 self._client = httpx.Client(timeout=self.endpoint.request_timeout_s, headers=headers)

@@ -45,19 +45,19 @@ def fuzzy_match(response: str, reference: str) -> float:
 
 
 def bleu(response: str, reference: str) -> float:
-    sacrebleu = require("sacrebleu", "text", "the bleu metric")
+    sacrebleu = require("sacrebleu", "the bleu metric")
     return min(1.0, sacrebleu.sentence_bleu(response, [reference]).score / 100.0)
 
 
 def gleu(response: str, reference: str) -> float:
-    require("nltk", "text", "the gleu metric")
+    require("nltk", "the gleu metric")
     from nltk.translate.gleu_score import sentence_gleu
 
     return float(sentence_gleu([words(reference)], words(response)))
 
 
 def meteor(response: str, reference: str) -> float:
-    require("nltk", "text", "the meteor metric")
+    require("nltk", "the meteor metric")
     from nltk.translate.meteor_score import meteor_score
 
     return float(meteor_score([words(reference)], words(response), wordnet=_NoWordNet()))
@@ -65,7 +65,7 @@ def meteor(response: str, reference: str) -> float:
 
 @functools.lru_cache(maxsize=8)
 def _rouge_scorer(kind: str):
-    rouge_scorer = require("rouge_score.rouge_scorer", "text", "the rouge metrics")
+    rouge_scorer = require("rouge_score.rouge_scorer", "the rouge metrics")
     return rouge_scorer.RougeScorer([kind], use_stemmer=True)
 
 
@@ -94,4 +94,4 @@ def check_available(metric: str) -> None:
     if metric.startswith("rouge_"):
         module = "rouge_score"
     if module is not None:
-        require(module, "text", f"the {metric} metric")
+        require(module, f"the {metric} metric")

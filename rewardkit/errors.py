@@ -31,7 +31,7 @@ class DataError(RewardkitError):
 # Optional dependencies and the extra of rewardkit that installs each.
 EXTRAS = {"pyarrow": "data", "datasets": "data", "torch": "train", "transformers": "train", "accelerate": "train",
           "matplotlib": "plot", "fastapi": "serve", "uvicorn": "serve", "ray": "ray", "trl": "trl",
-          "tensorboard": "tensorboard"}
+          "tensorboard": "tensorboard", "sacrebleu": "text", "nltk": "text", "rouge_score": "text", "httpx": "judge"}
 
 
 class MissingExtra(RewardkitError, ImportError):
