@@ -59,3 +59,14 @@ def test_generate_honours_caps_stop_strings_and_sampling_options():
         by_string += text[-1:] in letters
         assert not cut or n in (3, 12)
     assert by_string > 0  # the stop strings were met (and kept, so that what is graded is what trains)
+
+
+def test_completion_text_is_the_assistant_text_through_the_response_cleaner():
+    from rewardkit.rl.rollout import assistant_texts
+
+    tok = chat_tokenizer()
+    ids = [tok("12<|im_end|>", add_special_tokens=False)["input_ids"],
+           tok("<|im_start|>7<eos>", add_special_tokens=False)["input_ids"],
+           tok("\\boxed{4}", add_special_tokens=False)["input_ids"]]
+    assert tok.convert_tokens_to_ids("<|im_end|>") in ids[0]  # one special token, not its characters
+    assert assistant_texts(tok, ids) == ["12", "7", "\\boxed{4}"]
