@@ -86,6 +86,27 @@ class Budget:
         return max(0.0, min(self.seconds - self._used, self.wall_deadline - now))
 
 
+class ThreadBudget:
+    """A bound on work done in the calling thread: ``seconds`` of that thread's CPU time (a thread
+    waiting for the GIL or a core does not spend it, so verdicts do not depend on load), or
+    ``WALL_FACTOR`` times that of wall time for work that blocks instead of computing. Graders that
+    compute in-process (the math grader's fast path) check it as they go."""
+
+    __slots__ = ("seconds", "cpu_end", "wall_end")
+
+    def __init__(self, seconds: float, wall_factor: float = WALL_FACTOR):
+        self.seconds = seconds
+        self.cpu_end = time.thread_time() + seconds
+        self.wall_end = time.monotonic() + wall_factor * seconds
+
+    def expired(self) -> bool:
+        return time.thread_time() > self.cpu_end or time.monotonic() > self.wall_end
+
+    def left(self) -> float:
+        """Seconds of the bound left, for work handed on to a bounded child process."""
+        return min(self.cpu_end - time.thread_time(), self.wall_end - time.monotonic())
+
+
 # -- in every child ------------------------------------------------------------------------------
 
 

@@ -182,3 +182,27 @@ def test_no_child_outlives_a_parent_killed_with_sigkill(tmp_path):
     while time.monotonic() < deadline and any(_alive(pid) for pid in children):
         time.sleep(0.1)
     assert [pid for pid in children if _alive(pid)] == []
+
+
+def test_thread_budget_counts_this_threads_cpu_time_not_waiting():
+    import time
+
+    from rewardkit.bounded import ThreadBudget
+
+    budget = ThreadBudget(0.05, wall_factor=1000)  # the wall-clock net far away
+    time.sleep(0.2)  # waiting spends no CPU time: still within the bound
+    assert not budget.expired()
+    end = time.thread_time() + 0.1
+    while time.thread_time() < end:  # computing does
+        pass
+    assert budget.expired() and budget.left() < 0
+
+
+def test_thread_budget_has_a_wall_clock_net():
+    import time
+
+    from rewardkit.bounded import ThreadBudget
+
+    budget = ThreadBudget(0.01, wall_factor=2)
+    time.sleep(0.05)
+    assert budget.expired()

@@ -19,7 +19,7 @@ from pydantic import Field
 
 from graders._text import reference_key
 from graders.math import extract as ex
-from graders.math.compare import Deadline, Options, Timeout, compare, scaled
+from graders.math.compare import Options, Timeout, compare, scaled
 from graders.math.evaluate import free_symbols
 from graders.math.normalize import Unit, normalize_answer, number_from_words
 from graders.math.parse import (
@@ -30,6 +30,7 @@ from graders.math.parse import (
     ParseError,
     parse,
 )
+from rewardkit.bounded import ThreadBudget
 from rewardkit.grader import Grader, GraderConfig, error_grade
 from rewardkit.types import Grade, Grades, Sample, SampleBatch
 
@@ -213,7 +214,7 @@ class MathGrader(Grader):
 
     def _grade_one(self, sample: Sample) -> Grade:
         """The grade of a sample the guard has already checked."""
-        deadline = Deadline(self.config.timeout_s)
+        deadline = ThreadBudget(self.config.timeout_s)
         references = [_reference_answer(r) for r in sample.references()]
         letters = [m.group(1).upper() for r in references if (m := _LETTER_REFERENCE.match(r))]
         if self.config.multiple_choice and letters and len(letters) == len(references):
@@ -239,7 +240,7 @@ class MathGrader(Grader):
             return Grade(score=0.0, error="timeout", reason=f"no verdict within {self.config.timeout_s} s",
                          extracted=answer)
 
-    def _same_answer(self, first: str, second: str, deadline: Deadline) -> bool:
+    def _same_answer(self, first: str, second: str, deadline: ThreadBudget) -> bool:
         """Whether another final answer of a response says the same as its answer (else it hedges).
         Prose without a digit ("the answer is the number of ways") is no answer; anything else that
         does not read as maths, or is too long to read, is a different answer."""
@@ -254,7 +255,7 @@ class MathGrader(Grader):
             return not any(ch.isdigit() for ch in a.text)
         return b.tree is not None and compare(a.tree, b.tree, self._options, deadline).equal
 
-    def _compare(self, answer: str, references: list[str], deadline: Deadline) -> Grade:
+    def _compare(self, answer: str, references: list[str], deadline: ThreadBudget) -> Grade:
         ans = _prepared(answer, self.config.number_words)
         how, parsed_any_reference = "text", False
         for reference in references:

@@ -9,12 +9,11 @@ numeric check cannot decide.
 from __future__ import annotations
 
 import random
-import time
 from dataclasses import dataclass
 from fractions import Fraction
 
 from graders.math.evaluate import NotANumber, TooLarge, close, ctx, exact, free_symbols, numeric
-from rewardkit.bounded import BoundTimeout, worker
+from rewardkit.bounded import BoundTimeout, ThreadBudget, worker
 
 INF = ("const", "inf")
 NEG_INF = ("neg", ("const", "inf"))
@@ -24,27 +23,6 @@ _POINTS = 4
 
 class Timeout(Exception):
     """The comparison ran past its deadline."""
-
-
-WALL_FACTOR = 10  # the wall-clock safety net, as a multiple of the CPU-time bound
-
-
-class Deadline:
-    """A grade's bound in its own thread's CPU time, so that a verdict does not depend on how busy the
-    machine is (threads waiting for the GIL or a core do not spend it), with a wall-clock net of
-    ``WALL_FACTOR`` times the bound for work that blocks instead of computing."""
-
-    def __init__(self, seconds: float):
-        self.seconds = seconds
-        self.cpu_end = time.thread_time() + seconds
-        self.wall_end = time.monotonic() + WALL_FACTOR * seconds
-
-    def expired(self) -> bool:
-        return time.thread_time() > self.cpu_end or time.monotonic() > self.wall_end
-
-    def left(self) -> float:
-        """Seconds of the bound left (for work handed to a bounded child process)."""
-        return min(self.cpu_end - time.thread_time(), self.wall_end - time.monotonic())
 
 
 @dataclass(frozen=True)
@@ -67,7 +45,7 @@ class Verdict:
 class Comparer:
     """Compares two answers under one deadline."""
 
-    def __init__(self, options: Options, deadline: Deadline):
+    def __init__(self, options: Options, deadline: ThreadBudget):
         self.options = options
         self.deadline = deadline
         self.how = "structure"
@@ -596,7 +574,7 @@ def _intersect(a: tuple, b: tuple) -> list | None:
     return [(lo[0], lo[1], hi[2], hi[3])]
 
 
-def compare(reference: tuple, answer: tuple, options: Options, deadline: Deadline) -> Verdict:
+def compare(reference: tuple, answer: tuple, options: Options, deadline: ThreadBudget) -> Verdict:
     """Whether ``answer`` is equivalent to ``reference``; raises Timeout past the deadline."""
     comparer = Comparer(options, deadline)
     equal = comparer.equal(reference, answer)
