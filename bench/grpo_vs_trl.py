@@ -36,7 +36,7 @@ times = []
 if kind == "rewardkit":
     from rewardkit.rl.config import load_config
     from rewardkit.rl.grpo import train_grpo
-    result = train_grpo(load_config(base), progress=False)
+    result = train_grpo(load_config(base), progress=False, overwrite=True)  # the repeats reuse the folder
     rows = [json.loads(l) for l in result.metrics_path.read_text().splitlines()]
     times = [r["step_seconds"] for r in rows if "step_seconds" in r]
 else:

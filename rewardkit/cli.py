@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import shlex
 import sys
 import warnings
 from importlib import resources
@@ -251,54 +253,92 @@ def schema(out_dir: Path) -> None:
 
 
 @cli.command()
-@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars or status lines: the results only.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("rewardkit-demo"),
-              show_default=True, help="Where the demo writes its files.")
+              show_default=True, help="Where the demo writes its files (replaced on every run).")
 @click.option("--no-train", is_flag=True, help="Only the scoring part (no torch needed).")
 @click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True,
               help="Where the GRPO part trains (cuda: bf16); the tiny model needs no GPU.")
 def demo(quiet: bool, out_dir: Path, no_train: bool, device: str) -> None:
     """Score bundled data with a format + math reward, then train a tiny model with GRPO on additions."""
+    from rewardkit.progress import transformers_bars
     from rewardkit.scoring import format_summary, score_dataset
+
+    def status(line: str) -> None:
+        if not quiet:
+            click.echo(line)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     data = resources.files("rewardkit") / "data"
     click.echo("== 1. offline scoring of the bundled arithmetic dataset")
+    scores = out_dir / "scores.jsonl"
+    summary_path = scores.with_name(scores.name + ".summary.json")
+    histogram = scores.with_name(scores.name + ".hist.png") if importlib.util.find_spec("matplotlib") else None
     with resources.as_file(data / "arithmetic.jsonl") as dataset, resources.as_file(data / "demo_grader.yaml") as spec:
         grader = load_grader(spec)
         click.echo(f"dataset: {dataset.name}\ngrader:  {json.dumps({'type': grader.name, **grader.config.model_dump(exclude_defaults=True)})}")
-        summary = score_dataset(dataset, out_dir / "scores.jsonl", grader, progress=not quiet, overwrite=True)
+        summary = score_dataset(dataset, scores, grader, progress=not quiet, overwrite=True, summary_path=summary_path,
+                                histogram_path=histogram)
     click.echo(format_summary(summary))
-    click.echo(f"scored rows: {out_dir / 'scores.jsonl'}")
-    if no_train:
-        return
-    if importlib.util.find_spec("torch") is None:
+    files = {scores: "one graded row per input row", summary_path: f"this summary (rewardkit report {summary_path})"}
+    if histogram:
+        files[histogram] = "score histogram"
+    if not no_train and importlib.util.find_spec("torch") is None:
         click.echo("\n(GRPO part skipped: install the train extra, pip install -e '.[train]')")
-        return
+    elif not no_train:
+        files.update(_demo_grpo(out_dir, device, quiet, status, transformers_bars))
+    click.echo(f"\nfiles in {out_dir}{os.sep}")
+    width = max(len(str(path.relative_to(out_dir))) for path in files) + 2
+    for path, what in files.items():
+        name = str(path.relative_to(out_dir)) + (os.sep if path.is_dir() else "")
+        click.echo(f"  {name:<{width}}{what}")
+
+
+def _demo_grpo(out_dir: Path, device: str, quiet: bool, status, transformers_bars) -> dict[Path, str]:
+    """The demo's second part: warm start, GRPO, results; the files it wrote."""
+    import time
+
     from rewardkit.rl.config import load_config
     from rewardkit.rl.grpo import train_grpo
     from rewardkit.rl.toy import toy_config
 
     click.echo("\n== 2. GRPO on a toy task: a tiny model, warm-started on noisy additions, rewarded by `math`")
-    config = load_config(toy_config(out_dir / "grpo-toy", output_dir=str(out_dir / "grpo-toy" / "run"), device=device))
-    result = train_grpo(config, progress=not quiet)
+    start = time.perf_counter()
+    with transformers_bars(False):  # the tiny model's loading and saving bars say nothing here
+        status("warm start: supervised training on additions, half of the answers off by one")
+        workdir = out_dir / "grpo-toy"
+        config = load_config(toy_config(workdir, progress=not quiet, output_dir=str(workdir / "run"), device=device))
+        status(f"GRPO: {config.max_steps} steps of {config.rollout_batch_size} completions; held-out accuracy on "
+               f"{config.eval_samples} prompts before, every {config.eval_every} steps and after")
+        result = train_grpo(config, progress=not quiet, overwrite=True)
     click.echo(f"held-out accuracy before GRPO: {result.accuracy_before:.3f}")
-    click.echo(f"held-out accuracy after  GRPO: {result.accuracy_after:.3f}  ({config.max_steps} steps)")
-    click.echo(f"metrics: {result.metrics_path}")
+    click.echo(f"held-out accuracy after  GRPO: {result.accuracy_after:.3f}  ({config.max_steps} steps, "
+               f"{time.perf_counter() - start:.0f} s with the warm start)")
+    files = {result.metrics_path: "GRPO metrics, one line per step"}
     if result.plot_path:
-        click.echo(f"reward curve: {result.plot_path}")
+        files[result.plot_path] = "their curves (rewardkit plot redraws them)"
+    files[result.final_dir] = "the trained model (save_pretrained)"
+    return files
+
+
+class Interrupted(click.ClickException):
+    """Ctrl-C during a long job: exit 130, with how to continue."""
+
+    exit_code = 130
 
 
 def _train_command(kind: str):
     @click.option("--config", "config_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
                   help="Training config (YAML or JSON).")
     @click.option("--resume", is_flag=True, help="Continue from the latest checkpoint in output_dir.")
+    @click.option("--overwrite", is_flag=True, help="Replace a run already in output_dir.")
     @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
                   help="Override a config field (VALUE is read as YAML), e.g. --set max_steps=10.")
-    @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-    def command(config_path: Path, resume: bool, overrides: tuple[str, ...], quiet: bool) -> None:
+    @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+    def command(config_path: Path, resume: bool, overwrite: bool, overrides: tuple[str, ...], quiet: bool) -> None:
         import yaml
 
+        from rewardkit.progress import transformers_bars
         from rewardkit.rl.config import load_config
 
         try:
@@ -315,7 +355,13 @@ def _train_command(kind: str):
             from rewardkit.rl.grpo import train_grpo as train
         else:
             from rewardkit.rl.rft import train_rft as train
-        result = train(config, resume=resume, progress=not quiet)
+        try:
+            with transformers_bars(not quiet):
+                result = train(config, resume=resume, progress=not quiet, overwrite=overwrite)
+        except RewardkitError as exc:
+            _fail(exc)
+        except KeyboardInterrupt:
+            raise Interrupted(_how_to_continue(kind, config_path, overrides, Path(config.output_dir))) from None
         if not result.main_process:  # the other processes of a data-parallel run
             return
         if result.accuracy_before is not None:
@@ -327,6 +373,19 @@ def _train_command(kind: str):
     command.__doc__ = ("Train with GRPO from a config file." if kind == "grpo"
                        else "Rejection-sampling fine-tuning (RAFT) from a config file.")
     return cli.command(name=kind)(command)
+
+
+def _how_to_continue(kind: str, config_path: Path, overrides: tuple[str, ...], output: Path) -> str:
+    """What to run after Ctrl-C: --resume from the latest checkpoint, or --overwrite when there is none."""
+    from rewardkit.rl.runtime import latest_checkpoint
+
+    again = " ".join(["rewardkit", kind, "--config", shlex.quote(str(config_path)),
+                      *(f"--set {shlex.quote(item)}" for item in overrides)])
+    checkpoint = latest_checkpoint(output)
+    if checkpoint is None:
+        return (f"interrupted before the first checkpoint in {output} (save_every sets how often): "
+                f"start again with {again} --overwrite")
+    return f"interrupted; {again} --resume continues from {checkpoint}"
 
 
 _train_command("grpo")

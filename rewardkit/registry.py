@@ -313,7 +313,8 @@ def validate_config(spec: Mapping[str, Any], registry: Registry | None = None) -
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "spec"
-        raise GraderConfigError(f"{first['msg']} (got {first.get('input')!r:.80})", field=where) from exc
+        message = first["msg"].removeprefix("Value error, ")  # a validator's own ValueError
+        raise GraderConfigError(f"{message} (got {first.get('input')!r:.80})", field=where) from exc
 
 
 def grader_config(spec: str | Path | Mapping[str, Any] | GraderConfig | Grader) -> GraderConfig:

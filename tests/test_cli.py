@@ -121,6 +121,13 @@ def test_demo_scores_the_bundled_dataset_and_learns(tmp_path):
     result = invoke("demo", "-q", "--out", str(tmp_path))
     assert result.exit_code == 0
     assert "rows            200" in result.output
+    for noise in ("Loading weights", "Writing model shards", "warm start", "it/s", "row/s]"):  # -q: no bars at all
+        assert noise not in result.output, result.output
+    listed = result.output.split(f"files in {tmp_path}")[1].split()
+    for name in ("scores.jsonl", "scores.jsonl.summary.json", "scores.jsonl.hist.png",
+                 "grpo-toy/run/metrics.jsonl", "grpo-toy/run/curves.png"):
+        assert name in listed and (tmp_path / name).is_file(), name
+    assert json.loads((tmp_path / "scores.jsonl.summary.json").read_text())["count"] == 200
     rows = [json.loads(line) for line in (tmp_path / "scores.jsonl").read_text().splitlines()]
     assert len(rows) == 200
     assert 0.4 < sum(r["passed"] for r in rows) / 200 < 0.8
@@ -167,3 +174,58 @@ def test_a_missing_extra_is_one_line_naming_it(tmp_path, monkeypatch, capsys, mo
     assert exited.value.code == 1
     assert err.count("\n") == 1 and f'needs {module}, which is not installed: pip install "rewardkit[{extra}]"' in err
     assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_demo_runs_again_into_the_same_folder(tmp_path):
+    for _ in range(2):
+        result = invoke("demo", "-q", "--no-train", "--out", str(tmp_path))
+        assert result.exit_code == 0 and "rows            200" in result.output
+
+
+def _train_config(tmp_path, **extra):
+    import yaml
+
+    (tmp_path / "policy").mkdir(exist_ok=True)
+    (tmp_path / "p.jsonl").write_text('{"prompt": "1+1=", "reference": "2"}\n')
+    path = tmp_path / "cfg.yaml"
+    path.write_text(yaml.safe_dump({"model": str(tmp_path / "policy"), "prompts": str(tmp_path / "p.jsonl"),
+                                    "rewards": [{"grader": "math"}], "output_dir": str(tmp_path / "run"), **extra}))
+    return path
+
+
+def test_grpo_refuses_a_folder_that_holds_a_run(tmp_path):
+    pytest.importorskip("torch")
+    config = _train_config(tmp_path)
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "metrics.jsonl").write_text('{"step": 1}\n')
+    for kind in ("grpo", "rft"):
+        result = CliRunner().invoke(cli, [kind, "--config", str(config)])
+        assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+        assert "output_dir" in result.output and "--resume" in result.output and "--overwrite" in result.output
+
+
+def test_config_problems_are_listed_together(tmp_path):
+    config = _train_config(tmp_path, num_generations=1, learning_rate=-1, model=str(tmp_path / "polcy"))
+    result = CliRunner().invoke(cli, ["grpo", "--config", str(config), "--set", "bogus=1"])
+    assert result.exit_code == 1
+    for field in ("num_generations", "learning_rate", "model: no such directory", "bogus"):
+        assert field in result.output, result.output
+
+
+def test_ctrl_c_during_training_says_how_to_continue(tmp_path, monkeypatch):
+    pytest.importorskip("torch")
+    from rewardkit.rl import grpo
+
+    def interrupted(config, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(grpo, "train_grpo", interrupted)
+    config = _train_config(tmp_path)
+    result = CliRunner().invoke(cli, ["grpo", "--config", str(config), "--set", "max_steps=9"])
+    assert result.exit_code == 130 and "Aborted!" not in result.output
+    assert "--overwrite" in result.output and "--set max_steps=9" in result.output  # no checkpoint yet
+    (tmp_path / "run" / "checkpoint-4").mkdir(parents=True)
+    result = CliRunner().invoke(cli, ["grpo", "--config", str(config)])
+    assert result.exit_code == 130
+    assert f"rewardkit grpo --config {config} --resume continues from {tmp_path / 'run' / 'checkpoint-4'}" in \
+        " ".join(result.output.split())

@@ -118,14 +118,14 @@ def train_bradley_terry(model_path: str | Path | None, train_path: str, args: Tr
                         center_coef: float = 0.0, model: RewardModel | None = None, resume: bool = False,
                         progress: bool = True) -> tuple[RewardModel, dict[str, Any]]:
     """Train a BT reward model from ``model_path`` (or a ready ``model``) on a preference file."""
+    train = load_preferences(train_path)  # the data first: a bad file is reported before a model loads
+    held_out = load_preferences(eval_path).items if eval_path else None
     last = Path(args.output_dir) / "last"
     if resume and last.exists():  # the weights to continue from; the optimizer state follows in train_loop
         rm = RewardModel.load(last, max_length=args.max_length)
     else:
         rm = model or RewardModel.load(model_path, max_length=args.max_length)
     rm.model.train()
-    train = load_preferences(train_path)
-    held_out = load_preferences(eval_path).items if eval_path else None
     metrics = train_loop(
         rm.model, train.items, args, lambda model, batch: pair_loss(rm, batch, center_coef, model),
         (lambda _: evaluate_pairs(rm, held_out)) if held_out else None, rm.save,

@@ -9,10 +9,11 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from rewardkit.grader import Grader, GraderConfig
 from rewardkit.hookspecs import hookimpl
+from rewardkit.models.paths import missing_model_dir
 from rewardkit.types import Grades, SampleBatch
 
 _LOADED: dict[tuple, object] = {}  # one model per (kind, path, options) and process
@@ -32,6 +33,13 @@ def _load(kind: str, path: str, **options):
     return _LOADED[key]
 
 
+def _existing_model(path: str) -> str:
+    """A local model folder must exist (checked when the spec is read, not at the first grade)."""
+    if why := missing_model_dir(path):
+        raise ValueError(why)
+    return path
+
+
 class RewardModelConfig(GraderConfig):
     type: Literal["reward_model"] = Field(default="reward_model", description="Grader name.")
     path: str = Field(description="A Bradley-Terry reward model saved with save_pretrained.")
@@ -45,6 +53,8 @@ class RewardModelConfig(GraderConfig):
     max_length: int = Field(default=1024, gt=0, description="Longer texts are truncated (counted in reason).")
     device: str | None = Field(default=None, description="Where the model runs: cpu, cuda or cuda:N; default: "
                                "CUDA (bf16) when present, else CPU.")
+
+    _path = field_validator("path")(_existing_model)
 
 
 class RewardModelGrader(Grader):
@@ -81,6 +91,8 @@ class PRMConfig(GraderConfig):
     max_length: int = Field(default=2048, gt=0, description="Longer texts are truncated.")
     device: str | None = Field(default=None, description="Where the model runs: cpu, cuda or cuda:N; default: "
                                "CUDA (bf16) when present, else CPU.")
+
+    _path = field_validator("path")(_existing_model)
 
 
 class PRMGrader(Grader):

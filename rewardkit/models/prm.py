@@ -138,14 +138,20 @@ def evaluate_steps(prm: ProcessRewardModel, items: list[Stepwise]) -> dict[str, 
 
 def train_prm(model_path: str | Path | None, train_path: str, args: TrainArgs, eval_path: str | None = None,
               separator: str = "\n", last_step_only: bool = False, model: ProcessRewardModel | None = None,
-              progress: bool = True) -> tuple[ProcessRewardModel, dict[str, Any]]:
-    prm = model or ProcessRewardModel.load(model_path, separator, max_length=args.max_length)
-    prm.model.train()
-    train = load_stepwise(train_path)
+              progress: bool = True, resume: bool = False) -> tuple[ProcessRewardModel, dict[str, Any]]:
+    """Train a PRM from ``model_path`` (or a ready ``model``) on a stepwise file; ``resume``
+    continues from ``output_dir/last``."""
+    train = load_stepwise(train_path)  # the data first: a bad file is reported before a model loads
     held_out = load_stepwise(eval_path).items if eval_path else None
+    last = Path(args.output_dir) / "last"
+    if resume and last.exists():  # the weights to continue from; the optimizer state follows in train_loop
+        prm = ProcessRewardModel.load(last, separator, max_length=args.max_length)
+    else:
+        prm = model or ProcessRewardModel.load(model_path, separator, max_length=args.max_length)
+    prm.model.train()
     metrics = train_loop(prm.model, train.items, args, lambda model, batch: prm.loss(batch, last_step_only, model),
                          (lambda _: evaluate_steps(prm, held_out)) if held_out else None, prm.save,
-                         best_key="first_error_accuracy" if held_out else None, progress=progress)
+                         best_key="first_error_accuracy" if held_out else None, resume=resume, progress=progress)
     metrics["skipped_rows"] = len(train.problems)
     metrics["truncated_sequences"] = prm.truncated
     return prm, metrics

@@ -149,34 +149,44 @@ class TrainConfig(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> TrainConfig:
-        def fail(field: str, why: str):
-            raise ValueError(f"{field}: {why}")
-
-        if self.num_generations < 2:
-            fail("num_generations", "a group needs at least 2 completions to compare")
-        if self.epsilon_high < self.epsilon_low:
-            fail("epsilon_high", f"{self.epsilon_high} is below epsilon_low {self.epsilon_low}")
-        if self.rollout_batch_size % self.num_generations:
-            fail("rollout_batch_size", f"{self.rollout_batch_size} is not a multiple of num_generations "
-                 f"{self.num_generations}")
-        if self.rollout_batch_size % self.micro_batch_size:
-            fail("micro_batch_size", f"{self.micro_batch_size} does not divide rollout_batch_size "
-                 f"{self.rollout_batch_size}")
-        if self.generation_batch_size % self.num_generations:
-            fail("generation_batch_size", f"{self.generation_batch_size} is not a multiple of num_generations")
-        if self.overlong_buffer is not None and self.overlong_buffer >= self.max_new_tokens:
-            fail("overlong_buffer", "must be smaller than max_new_tokens")
-        if self.prompt_template is not None and "{prompt}" not in self.prompt_template:
-            fail("prompt_template", "has no {prompt} placeholder")
-        if self.chat_template is False and (self.system_prompt is not None or self.chat_template_kwargs):
-            fail("chat_template", "is false, but system_prompt or chat_template_kwargs need it")
-        if any(not s for s in self.stop):
-            fail("stop", "stop strings must not be empty")
-        if self.lora is not None and not _importable("peft"):
-            fail("lora", "peft is not installed (pip install 'rewardkit[lora]')")
-        if self.generation_backend == "vllm" and not _importable("vllm"):
-            fail("generation_backend", "vllm is not installed (pip install vllm), or use transformers")
+        problems = [message for _, message in _inconsistencies(self)]
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
+
+
+def _inconsistencies(c: TrainConfig):
+    """(the fields it reads, ``field: why``) for every rule across fields that ``c`` breaks."""
+    if c.num_generations < 2:
+        yield ("num_generations",), "num_generations: a group needs at least 2 completions to compare"
+    if c.epsilon_high < c.epsilon_low:
+        yield ("epsilon_high", "epsilon_low"), f"epsilon_high: {c.epsilon_high} is below epsilon_low {c.epsilon_low}"
+    if c.num_generations > 0 and c.rollout_batch_size % c.num_generations:
+        yield (("rollout_batch_size", "num_generations"), f"rollout_batch_size: {c.rollout_batch_size} is not a "
+               f"multiple of num_generations {c.num_generations}")
+    if c.micro_batch_size > 0 and c.rollout_batch_size % c.micro_batch_size:
+        yield (("micro_batch_size", "rollout_batch_size"), f"micro_batch_size: {c.micro_batch_size} does not divide "
+               f"rollout_batch_size {c.rollout_batch_size}")
+    if c.num_generations > 0 and c.generation_batch_size % c.num_generations:
+        yield (("generation_batch_size", "num_generations"), f"generation_batch_size: {c.generation_batch_size} is "
+               f"not a multiple of num_generations {c.num_generations}")
+    if c.overlong_buffer is not None and c.overlong_buffer >= c.max_new_tokens:
+        yield ("overlong_buffer", "max_new_tokens"), "overlong_buffer: must be smaller than max_new_tokens"
+    if c.prompt_template is not None and "{prompt}" not in c.prompt_template:
+        yield ("prompt_template",), "prompt_template: has no {prompt} placeholder"
+    if c.chat_template is False and (c.system_prompt is not None or c.chat_template_kwargs):
+        yield (("chat_template", "system_prompt", "chat_template_kwargs"), "chat_template: is false, but "
+               "system_prompt or chat_template_kwargs need it")
+    if any(not s for s in c.stop):
+        yield ("stop",), "stop: stop strings must not be empty"
+    if c.lora is not None and not _importable("peft"):
+        yield ("lora",), "lora: peft is not installed (pip install 'rewardkit[lora]')"
+    if c.generation_backend == "vllm" and not _importable("vllm"):
+        yield (("generation_backend",), "generation_backend: vllm is not installed (pip install vllm), or use "
+               "transformers")
+    if c.tensorboard is True and not _importable("tensorboard"):
+        yield (("tensorboard",), "tensorboard: the tensorboard package is not installed (pip install "
+               "'rewardkit[tensorboard]'), or set it to false")
 
 
 def _importable(module: str) -> bool:
@@ -202,18 +212,43 @@ def load_config(source: str | Path | dict[str, Any], overrides: dict[str, Any] |
         if not isinstance(data, dict):
             raise ConfigError(f"config {path} must hold a mapping")
     data.update(overrides or {})
+    return _validate(data)
+
+
+def _validate(data: dict[str, Any]) -> TrainConfig:
+    """The config, or one ``ConfigError`` listing every problem, one ``field: why`` line each: the
+    fields, their consistency, the graders, and local model folders that are not there (all checked
+    here, before any model loads)."""
+    from rewardkit.models.paths import missing_model_dir
+    from rewardkit.registry import load_grader
+
+    config, problems = None, []
     try:
         config = TrainConfig.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        message = first["msg"].removeprefix("Value error, ")
-        raise ConfigError(f"{where}: {message}" if where else message) from exc
-    from rewardkit.registry import load_grader
-
-    for i, reward in enumerate(config.rewards):
-        try:
-            load_grader(reward.grader)
-        except GraderConfigError as exc:
-            raise ConfigError(f"rewards.{i}.grader: {exc}") from exc
+        bad = {str(error["loc"][0]) for error in exc.errors() if error["loc"]}
+        for error in exc.errors():
+            where = ".".join(str(p) for p in error["loc"])
+            for message in error["msg"].removeprefix("Value error, ").splitlines():
+                problems.append(f"{where}: {message}" if where else message)
+        if bad:  # the rules across fields were not checked: check those whose fields are valid
+            partial = TrainConfig.model_construct(**{k: v for k, v in data.items() if k not in bad})
+            try:
+                problems += [message for fields, message in _inconsistencies(partial) if not bad & set(fields)]
+            except TypeError:  # a value pydantic would have converted (say "8" for 8): checked once it is fixed
+                pass
+    for field in ("model", "tokenizer"):
+        if isinstance(data.get(field), str) and (why := missing_model_dir(data[field])):
+            problems.append(f"{field}: {why}")
+    rewards = data.get("rewards")
+    for i, reward in enumerate(rewards if isinstance(rewards, list) else []):
+        if isinstance(reward, dict) and isinstance(reward.get("grader"), (str, dict)):
+            try:
+                load_grader(reward["grader"])
+            except GraderConfigError as exc:
+                problems.append(f"rewards.{i}.grader: {exc}")
+    if len(problems) == 1:
+        raise ConfigError(problems[0])
+    if problems:
+        raise ConfigError(f"{len(problems)} problems in the config:\n  " + "\n  ".join(problems))
     return config

@@ -66,9 +66,10 @@ def sample_groups(run: Session, n_prompts: int):
     return merge(parts, run.tokenizer.pad_token_id), torch.tensor(total, dtype=torch.float32), by_reward, errors
 
 
-def train_grpo(config: TrainConfig, resume: bool = False, progress: bool = True) -> RunResult:
+def train_grpo(config: TrainConfig, resume: bool = False, progress: bool = True,
+               overwrite: bool = False) -> RunResult:
     """Run GRPO as configured; with ``resume``, continue from the latest checkpoint in output_dir."""
-    run = Session.start(config, resume)
+    run = Session.start(config, resume, overwrite)
     accelerator, model, policy, tokenizer, optimizer = run.accelerator, run.model, run.policy, run.tokenizer, run.optimizer
     reference = None  # with LoRA, the policy with its adapters off; otherwise a frozen copy
     if config.beta > 0:
@@ -191,7 +192,7 @@ def train_grpo(config: TrainConfig, resume: bool = False, progress: bool = True)
         run.log(done, metrics)
         bar.set_postfix(reward=f"{metrics['reward_mean'] or 0:.3f}", acc=f"{last_accuracy or 0:.2f}")
         run.maybe_save(done)
-    return run.finish()
+    return run.finish("GRPO")
 
 
 _PER_ITERATION = ("loss", "kl", "entropy", "clip_fraction", "clip_high_fraction", "dual_clip_fraction")

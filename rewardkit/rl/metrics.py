@@ -46,9 +46,17 @@ def truncate_metrics(path: str | Path, last_step: int) -> None:
 
 DEFAULT_CURVES = ("reward_mean", "accuracy", "kl", "completion_length_mean", "entropy", "clip_fraction")
 
+# Why a metric can stay at 0 for a whole run, written on its panel so that a flat line does not puzzle.
+WHY_ZERO = {
+    "clip_fraction": "0 throughout: with num_iterations 1 each batch gets one on-policy update,\n"
+                     "where the ratio is exactly 1 and nothing is clipped (set num_iterations > 1)",
+    "kl": "0 throughout: the policy has not moved from the reference",
+}
 
-def plot_metrics(metrics_path: str | Path, out: str | Path, keys: tuple[str, ...] = DEFAULT_CURVES) -> Path:
-    """A PNG with one panel per metric present in the JSONL."""
+
+def plot_metrics(metrics_path: str | Path, out: str | Path, keys: tuple[str, ...] = DEFAULT_CURVES,
+                 title: str | None = None) -> Path:
+    """A PNG with one panel per metric present in the JSONL, titled (default: the run's folder)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -64,7 +72,11 @@ def plot_metrics(metrics_path: str | Path, out: str | Path, keys: tuple[str, ...
         ax.plot([p[0] for p in points], [p[1] for p in points], marker="." if len(points) < 50 else None)
         ax.set_ylabel(key, fontsize=8)
         ax.grid(alpha=0.3)
+        if key in WHY_ZERO and all(p[1] == 0 for p in points):
+            ax.text(0.5, 0.5, WHY_ZERO[key], transform=ax.transAxes, ha="center", va="center", fontsize=7,
+                    color="dimgray")
     axes[-1, 0].set_xlabel("step")
+    fig.suptitle(title or f"{Path(metrics_path).resolve().parent.name}: metrics per step", fontsize=10)
     fig.tight_layout()
     fig.savefig(out, dpi=100)
     plt.close(fig)

@@ -34,9 +34,10 @@ def select_for_rft(rewards: torch.Tensor, group_size: int, threshold: float | No
     return [i for i, value in enumerate(rewards.tolist()) if value == value and value >= (threshold or 0.0)]
 
 
-def train_rft(config: TrainConfig, resume: bool = False, progress: bool = True) -> RunResult:
+def train_rft(config: TrainConfig, resume: bool = False, progress: bool = True,
+              overwrite: bool = False) -> RunResult:
     """Run RFT as configured; with ``resume``, continue from the latest checkpoint in output_dir."""
-    run = Session.start(config, resume)
+    run = Session.start(config, resume, overwrite)
     accelerator, model, tokenizer = run.accelerator, run.model, run.tokenizer
     n_prompts = config.rollout_batch_size // config.num_generations
     for step in tqdm(range(run.start_step, config.max_steps), initial=run.start_step, total=config.max_steps,
@@ -87,4 +88,4 @@ def train_rft(config: TrainConfig, resume: bool = False, progress: bool = True) 
             metrics["accuracy"] = accuracy
         run.log(done, metrics)
         run.maybe_save(done)
-    return run.finish()
+    return run.finish("RFT")

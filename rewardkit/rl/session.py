@@ -4,13 +4,14 @@ and finishing it. Every method is called in every process; only the main one wri
 from __future__ import annotations
 
 import random
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rewardkit.devices import make_accelerator
 from rewardkit.rl.adapters import has_adapters, save_merged
-from rewardkit.rl.config import TrainConfig
+from rewardkit.rl.config import ConfigError, TrainConfig
 from rewardkit.rl.data import PromptItem, Prompts, load_run_prompts
 from rewardkit.rl.evaluate import accuracy
 from rewardkit.rl.metrics import MetricsWriter, plot_metrics, truncate_metrics
@@ -41,6 +42,13 @@ class RunResult:
     main_process: bool = True  # False in the other processes of a data-parallel run
 
 
+def previous_run(output: Path) -> list[Path]:
+    """What a run leaves in its output_dir (only these are removed to replace it; other files stay)."""
+    names = ("metrics.jsonl", "final", "curves.png", "tensorboard")
+    found = [output / name for name in names if (output / name).exists()]
+    return found + sorted(output.glob("checkpoint-*"))
+
+
 @dataclass
 class Session:
     """A run's moving parts. ``model`` is the one to train (wrapped for data parallelism),
@@ -65,13 +73,25 @@ class Session:
     vllm: Any = None  # a VLLMGeneration with generation_backend vllm
 
     @classmethod
-    def start(cls, config: TrainConfig, resume: bool = False) -> Session:
+    def start(cls, config: TrainConfig, resume: bool = False, overwrite: bool = False) -> Session:
         """Everything set up; with ``resume``, weights, optimizer, schedule and RNGs from the
-        latest checkpoint in output_dir (metrics past it are dropped and written again)."""
+        latest checkpoint in output_dir (metrics past it are dropped and written again). A run
+        already in output_dir is continued only with ``resume`` and replaced only with ``overwrite``."""
         output = Path(config.output_dir)
+        previous = [] if resume else previous_run(output)
+        if previous and not overwrite:
+            raise ConfigError(f"output_dir: {output} holds a run ({', '.join(p.name for p in previous)}): continue "
+                              "it with --resume or replace it with --overwrite")
         output.mkdir(parents=True, exist_ok=True)
         checkpoint = latest_checkpoint(output) if resume else None
         accelerator = make_accelerator(config.device, config.bf16)
+        if previous and accelerator.is_main_process:
+            for path in previous:
+                if path.is_dir():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink()
+        accelerator.wait_for_everyone()
         seed_everything(config.seed + accelerator.process_index)  # each process samples differently
         # Reward workers first: while the process has one thread they can be forked (fast, no re-import).
         rewards = RewardComputer(config.rewards, config.grader_workers, config.grader_timeout_s)
@@ -168,8 +188,9 @@ class Session:
         if self.config.save_every and step % self.config.save_every == 0 and step < self.config.max_steps:
             self.save(self.output / f"checkpoint-{step}", step)
 
-    def finish(self) -> RunResult:
-        """Final accuracy, the ``final`` checkpoint, the curves; the reward workers stop."""
+    def finish(self, kind: str) -> RunResult:
+        """Final accuracy, the ``final`` checkpoint, the curves (titled with ``kind``, GRPO or RFT);
+        the reward workers stop."""
         accuracy_after = self.evaluate()
         final, plot = self.output / "final", None
         self.log(self.config.max_steps, {"accuracy": accuracy_after} if accuracy_after is not None else {})
@@ -179,7 +200,10 @@ class Session:
         if self.writer:
             self.writer.close()
             try:
-                plot = plot_metrics(self.writer.path, self.output / "curves.png")
+                c = self.config
+                title = (f"{kind} of {Path(c.model).name}: {c.rollout_batch_size} completions per step, "
+                         f"{c.num_generations} per prompt")
+                plot = plot_metrics(self.writer.path, self.output / "curves.png", title=title)
             except ImportError:
                 plot = None
         self.rewards.close()

@@ -13,6 +13,7 @@ import random
 from pathlib import Path
 
 import torch
+from tqdm import tqdm
 
 from rewardkit.models.tiny import DEFAULT_ALPHABET, char_tokenizer, tiny_causal_lm
 from rewardkit.rl.prompting import PromptFormat
@@ -65,7 +66,7 @@ def as_chat(rows: list[dict]) -> list[dict]:
 
 
 def warm_start(directory: Path, steps: int = 150, noise: float = 0.5, seed: int = 0, lr: float = 3e-3,
-               chat: bool = False) -> Path:
+               chat: bool = False, progress: bool = False) -> Path:
     """A tiny model trained briefly on additions (a ``noise`` fraction of them wrong by one), saved;
     with ``chat``, a chat model trained on the prompts rendered by its chat template."""
     torch.manual_seed(seed)
@@ -75,7 +76,7 @@ def warm_start(directory: Path, steps: int = 150, noise: float = 0.5, seed: int 
                                                                           heads=4, seed=seed)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr)
     model.train()
-    for _ in range(steps):
+    for _ in tqdm(range(steps), desc="warm start", disable=not progress, dynamic_ncols=True):
         rows = addition_problems(32, rng.randrange(10**9))
         answers = [str(int(r["reference"]) + (rng.choice([-1, 1]) if rng.random() < noise else 0)) for r in rows]
         prompts = [PromptFormat().render(r["prompt"], tokenizer)[0] for r in (as_chat(rows) if chat else rows)]
@@ -89,11 +90,11 @@ def warm_start(directory: Path, steps: int = 150, noise: float = 0.5, seed: int 
     return directory
 
 
-def toy_config(workdir: Path, chat: bool = False, **overrides) -> dict:
+def toy_config(workdir: Path, chat: bool = False, progress: bool = False, **overrides) -> dict:
     """A GRPO config dict for the toy task (a fresh warm-started model under ``workdir``); with
     ``chat``, a chat model and conversational prompts."""
     shape = as_chat if chat else list
-    model = warm_start(workdir / "warm_start", chat=chat)
+    model = warm_start(workdir / "warm_start", chat=chat, progress=progress)
     train = write_jsonl(shape(addition_problems(2000, seed=1)), workdir / "train.jsonl")
     held_out = write_jsonl(shape(addition_problems(200, seed=2)), workdir / "eval.jsonl")
     config = {

@@ -2,7 +2,7 @@ import pytest
 
 from rewardkit.rl.config import ConfigError, load_config
 
-BASE = {"model": "/nonexistent/model", "prompts": "/nonexistent/prompts.jsonl", "rewards": [{"grader": "math"}],
+BASE = {"model": "nonexistent-org/model", "prompts": "/nonexistent/prompts.jsonl", "rewards": [{"grader": "math"}],
         "num_generations": 4, "rollout_batch_size": 16, "generation_batch_size": 8, "micro_batch_size": 8}
 
 
@@ -66,3 +66,46 @@ def test_lora_without_peft_names_the_extra(monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: None)
     with pytest.raises(ConfigError, match=r"lora: peft is not installed \(pip install 'rewardkit\[lora\]'\)"):
         load_config({**BASE, "lora": {"r": 8}})
+
+
+def test_every_problem_is_reported_at_once_one_line_each():
+    bad = {**BASE, "model": "/nonexistent/model", "num_generations": 1, "learning_rate": 0, "bogus_key": 1,
+           "rewards": [{"grader": "mathh"}]}
+    with pytest.raises(ConfigError) as err:
+        load_config(bad)
+    lines = str(err.value).splitlines()
+    assert lines[0] == "5 problems in the config:"
+    fields = [line.strip().split(":")[0] for line in lines[1:]]
+    assert sorted(fields) == ["bogus_key", "learning_rate", "model", "num_generations", "rewards.0.grader"]
+    assert any("no such directory: /nonexistent/model" in line for line in lines)
+
+
+def test_a_rule_across_fields_is_checked_only_when_its_fields_are_valid():
+    # num_generations is invalid: "rollout_batch_size is not a multiple of num_generations" would only confuse.
+    with pytest.raises(ConfigError) as err:
+        load_config({**BASE, "model": "hub-org/model", "num_generations": "eight", "rollout_batch_size": 18})
+    assert "num_generations" in str(err.value) and "multiple" not in str(err.value)
+
+
+@pytest.mark.parametrize("typo", ["./policy", "/abs/policy", "runs/grpo/policy", "~/no/such/policy"])
+def test_a_missing_local_model_folder_is_named_before_anything_loads(typo):
+    with pytest.raises(ConfigError, match=f"model: no such directory: {typo}"):
+        load_config({**BASE, "model": typo})
+
+
+def test_hub_ids_and_existing_folders_pass(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "local").mkdir()
+    for model in ["Qwen/Qwen2.5-0.5B-Instruct", "gpt2", str(tmp_path / "local"), "local"]:
+        assert load_config({**BASE, "model": model}).model == model
+    (tmp_path / "runs").mkdir()  # "runs/typo" is under a folder that exists here: meant as local
+    with pytest.raises(ConfigError, match="no such directory: runs/typo"):
+        load_config({**BASE, "model": "runs/typo"})
+
+
+def test_tensorboard_without_the_package_is_a_config_error(monkeypatch):
+    from rewardkit.rl import config
+
+    monkeypatch.setattr(config, "_importable", lambda module: module != "tensorboard")
+    with pytest.raises(ConfigError, match="tensorboard: the tensorboard package is not installed"):
+        load_config({**BASE, "model": "org/model", "tensorboard": True})

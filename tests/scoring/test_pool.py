@@ -102,3 +102,32 @@ def test_a_worker_that_cannot_load_the_grader_is_a_clear_error(moody):
     pool = ScoringPool({"type": "moody"}, FieldMapping(), workers=1, timeout_s=5, start_method="spawn")
     with pytest.raises(RewardkitError, match="could not load the grader.*unknown grader 'moody'"):
         list(pool.run(rows(["ok"])))
+
+
+def test_workers_exit_when_their_parent_is_killed():
+    # kill -9 of a scoring process must not leave its forked workers behind (each held a copy of
+    # the parent's pipe ends, so it never saw the pipe close).
+    import subprocess
+    import sys
+
+    code = ("import os\nfrom rewardkit.scoring.fields import FieldMapping\nfrom rewardkit.scoring.pool import ScoringPool\n"
+            "pool = ScoringPool({'type': 'exact'}, FieldMapping(), workers=2, timeout_s=5, start_method='fork')\n"
+            "pool.__enter__()\nprint(*(w.process.pid for w in pool._workers), flush=True)\nos.kill(os.getpid(), 9)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    pids = [int(p) for p in done.stdout.split()]
+    assert len(pids) == 2, done.stderr
+
+    def alive(pid):
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                return stat.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
+        except FileNotFoundError:
+            return False
+
+    deadline = time.monotonic() + 60  # a bound on waiting, not a speed: they exit as soon as they run
+    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    lingering = [pid for pid in pids if alive(pid)]
+    for pid in lingering:
+        os.kill(pid, 9)
+    assert not lingering, "workers outlived their killed parent"
