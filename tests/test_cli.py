@@ -117,17 +117,11 @@ def test_plugins_lists_the_builtin_plugin():
     assert "graders  [rewardkit" in invoke("plugins").output
 
 
+@pytest.mark.slow
 def test_demo_scores_the_bundled_dataset_and_learns(tmp_path):
     result = invoke("demo", "-q", "--out", str(tmp_path))
     assert result.exit_code == 0
     assert "rows            200" in result.output
-    for noise in ("Loading weights", "Writing model shards", "warm start", "it/s", "row/s]"):  # -q: no bars at all
-        assert noise not in result.output, result.output
-    listed = result.output.split(f"files in {tmp_path}")[1].split()
-    for name in ("scores.jsonl", "scores.jsonl.summary.json", "scores.jsonl.hist.png",
-                 "grpo-toy/run/metrics.jsonl", "grpo-toy/run/curves.png"):
-        assert name in listed and (tmp_path / name).is_file(), name
-    assert json.loads((tmp_path / "scores.jsonl.summary.json").read_text())["count"] == 200
     rows = [json.loads(line) for line in (tmp_path / "scores.jsonl").read_text().splitlines()]
     assert len(rows) == 200
     assert 0.4 < sum(r["passed"] for r in rows) / 200 < 0.8
@@ -135,6 +129,31 @@ def test_demo_scores_the_bundled_dataset_and_learns(tmp_path):
     after = float(result.output.split("accuracy after  GRPO:")[1].split()[0])
     assert after >= before + 0.3
     assert (tmp_path / "grpo-toy" / "run" / "curves.png").exists()
+
+
+def test_demo_is_silent_with_q_shows_every_phase_without_and_says_where_its_files_are(tmp_path, monkeypatch):
+    pytest.importorskip("torch")
+    from rewardkit.rl import toy
+
+    real = toy.toy_config  # the demo as it is, with a 2-step GRPO run (learning: the slow test above)
+    monkeypatch.setattr(toy, "toy_config", lambda workdir, **kw: real(workdir, **{**kw, "max_steps": 2,
+                                                                                 "eval_samples": 8, "eval_every": 0}))
+    quiet = invoke("demo", "-q", "--out", str(tmp_path))
+    assert quiet.exit_code == 0 and "rows            200" in quiet.output
+    for noise in ("Loading weights", "Writing model shards", "warm start", "it/s", "row/s"):  # no bars at all
+        assert noise not in quiet.output, quiet.output
+    listed = quiet.output.split(f"files in {tmp_path}")[1].split()
+    for name in ("scores.jsonl", "scores.jsonl.summary.json", "scores.jsonl.hist.png",
+                 "grpo-toy/run/metrics.jsonl", "grpo-toy/run/curves.png"):
+        assert name in listed and (tmp_path / name).is_file(), name
+    assert json.loads((tmp_path / "scores.jsonl.summary.json").read_text())["count"] == 200
+    # Again into the same folder (its GRPO run is replaced), now with progress: every phase shows some.
+    loud = invoke("demo", "--out", str(tmp_path))
+    assert loud.exit_code == 0, loud.output
+    for phase in ("scoring", "warm start", "GRPO: 2 steps", "grpo"):
+        assert phase in loud.output, phase
+    for noise in ("Loading weights", "Writing model shards"):  # transformers' bars say nothing here
+        assert noise not in loud.output
 
 
 @pytest.mark.parametrize("module, extra", [("pyarrow", "data"), ("uvicorn", "serve"), ("matplotlib", "plot"),
@@ -174,12 +193,6 @@ def test_a_missing_extra_is_one_line_naming_it(tmp_path, monkeypatch, capsys, mo
     assert exited.value.code == 1
     assert err.count("\n") == 1 and f'needs {module}, which is not installed: pip install "rewardkit[{extra}]"' in err
     assert not (tmp_path / "o.jsonl").exists()
-
-
-def test_demo_runs_again_into_the_same_folder(tmp_path):
-    for _ in range(2):
-        result = invoke("demo", "-q", "--no-train", "--out", str(tmp_path))
-        assert result.exit_code == 0 and "rows            200" in result.output
 
 
 def _train_config(tmp_path, **extra):

@@ -36,6 +36,7 @@ def trained(tmp_path_factory):
     return train_toy(tmp_path_factory.mktemp("bt"), "cpu")  # the CPU: exact save/load round trips
 
 
+@pytest.mark.slow
 def test_reaches_90_percent_held_out_pairwise_accuracy(trained):
     # How long this takes is measured in bench/, not asserted here (tests pass on a busy machine).
     _, _, metrics = trained
@@ -43,6 +44,7 @@ def test_reaches_90_percent_held_out_pairwise_accuracy(trained):
     assert {"mean_margin", "reward_mean", "reward_std"} <= set(metrics)
 
 
+@pytest.mark.slow
 def test_save_load_round_trip_gives_identical_scores(trained):
     root, rm, _ = trained
     rm.model.eval()
@@ -53,6 +55,7 @@ def test_save_load_round_trip_gives_identical_scores(trained):
     assert before[0] > before[1]
 
 
+@pytest.mark.slow
 def test_as_a_grader_in_the_registry_and_in_combine(trained):
     root, _, _ = trained
     spec = {"type": "reward_model", "path": str(root / "run" / "last"), "max_length": 16, "device": "cpu"}

@@ -102,6 +102,7 @@ def test_rm_cli_train_eval_score(tmp_path):
     assert scored[0]["reward"] is not None and scored[1]["error"] == "invalid_row"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("device", DEVICES)
 def test_finds_the_first_wrong_step_in_90_percent_of_held_out_cases(tmp_path, device):
     rng = random.Random(0)

@@ -24,6 +24,7 @@ def warm(tmp_path_factory):
     return toy_config(root)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("device", DEVICES)
 def test_grpo_raises_held_out_accuracy_by_30_points(warm, tmp_path, device):
     result = train_grpo(load_config({**warm, "device": device, "output_dir": str(tmp_path / "run")}), progress=False)
@@ -38,6 +39,7 @@ def test_grpo_raises_held_out_accuracy_by_30_points(warm, tmp_path, device):
     assert json.loads((result.final_dir / "train_config.json").read_text())["num_generations"] == 8
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("device", DEVICES)
 def test_rft_raises_held_out_accuracy(warm, tmp_path, device):
     config = {**warm, "device": device, "output_dir": str(tmp_path / "rft"), "max_steps": 40}

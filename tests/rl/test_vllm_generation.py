@@ -75,6 +75,7 @@ def test_grpo_generates_with_the_engine_and_keeps_it_in_sync(warm, tmp_path, fak
     assert "RANK" not in os.environ and "WORLD_SIZE" not in os.environ  # the launcher variables were put back
 
 
+@pytest.mark.slow
 def test_grpo_with_the_engine_raises_held_out_accuracy(warm, tmp_path, fake_vllm):
     result = train_grpo(load_config({**warm, "output_dir": str(tmp_path / "learn")}), progress=False)
     assert result.accuracy_after - result.accuracy_before >= 0.30, (result.accuracy_before, result.accuracy_after)
