@@ -99,9 +99,9 @@ def test_score_with_the_ray_engine_in_local_mode(tmp_path):
                            for i in range(50)) + "{broken\n")
     base = [sys.executable, "-m", "rewardkit", "score", str(src), "-g", "math", "-q", "--workers", "1"]
     ray_run = subprocess.run(base + ["-o", str(tmp_path / "ray.jsonl"), "--engine", "ray"], capture_output=True,
-                             text=True, timeout=300)
+                             text=True, timeout=1200)
     assert ray_run.returncode == 0, ray_run.stderr[-2000:]
-    subprocess.run(base + ["-o", str(tmp_path / "pool.jsonl")], check=True, capture_output=True, timeout=120)
+    subprocess.run(base + ["-o", str(tmp_path / "pool.jsonl")], check=True, capture_output=True, timeout=600)
     assert (tmp_path / "ray.jsonl").read_text() == (tmp_path / "pool.jsonl").read_text()
     assert (tmp_path / "ray.jsonl").read_text().count("\n") == 51
 

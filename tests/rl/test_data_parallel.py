@@ -24,7 +24,7 @@ from rewardkit.rl.toy import toy_config  # noqa: E402
 PROCESSES = 2
 
 
-def launch(*args: str, timeout: int = 240) -> str:
+def launch(*args: str, timeout: int = 1200) -> str:  # a bound for a hung run, not a speed
     with socket.socket() as s:  # a free port for the processes to meet on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
