@@ -86,7 +86,8 @@ def test_plugin_scores_an_apps_style_file_end_to_end(plugin_site, tmp_path):
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
     out = tmp_path / "scores.jsonl"
     done = run_cli(plugin_site, "score", str(data), "-o", str(out), "-g", "code_exec", "--reference-field",
-                   "input_output", "--id-field", "problem_id", "--group-field", "problem_id", "--workers", "2", "--quiet")
+                   "input_output", "--id-field", "problem_id", "--group-field", "problem_id", "--workers", "2",
+                   "--timeout", "300", "--quiet")
     assert done.returncode == 0, done.stderr
     scored = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["score"] for r in scored] == [1.0, 0.0, 1.0, 0.0, 0.0]
