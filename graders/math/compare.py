@@ -65,8 +65,10 @@ class Comparer:
         if ka == "list" and kb == "list" and (named := _named_values(a)) and (other := _named_values(b)):
             return named.keys() == other.keys() and all(self.equal(named[k], other[k]) for k in named)
         if {ka, kb} == {"list", "tuple"}:  # "10, 4, -2" against the tuple "(10, 4, -2)": in order
-            xs, ys = (a[1], b[3]) if ka == "list" else (a[3], b[1])
-            return self.ordered(tuple(map(_value_of, xs)), tuple(map(_value_of, ys)))
+            lst, tup = (a, b) if ka == "list" else (b, a)
+            named = _named_values(lst)  # "y = 1, x = -1" against "(x, y)": in the names' order
+            xs = tuple(named[k] for k in sorted(named, key=_flat_label)) if named else tuple(map(_value_of, lst[1]))
+            return self.ordered(xs, tuple(map(_value_of, tup[3])))
         if ka == "list" and kb == "list" and self.options.ordered_lists:
             return self.ordered(items(a), items(b))
         if ka in ("list", "set") or kb in ("list", "set"):
@@ -108,8 +110,10 @@ class Comparer:
             a, b = b, a
         if b[0] != "rel":  # "x = 3", "f(2) = 3" or "2 + 3 = 5" against "3": compare the final value
             value = assigned_value(a)
-            if value is None and set(a[1]) == {"="} and not free_symbols(a[2][0]) and not free_symbols(a[2][-1]):
+            if value is None and set(a[1]) == {"="} and not free_symbols(a[2][-1]) and not free_symbols(a[2][0]):
                 value = a[2][-1]  # a computation chain; "a + 3z = 0" is an equation, not 0
+            elif value is None and set(a[1]) == {"="} and all(e[0] in VALUE_KINDS for e in a[2]):
+                value = a[2][-1]  # an identity "(x+1)^2 = x^2 + 2x + 1": checked step by step below
             if value is None or not self.equal(value, b):
                 return False
             # Every step of a chain must hold: "41 = 42" is not an answer of 42 (nor of 41).
@@ -374,6 +378,10 @@ def _terminates(q: Fraction) -> bool:
     return d == 1
 
 
+def _flat_label(label: tuple) -> str:
+    return label[1] if label[0] == "sym" else repr(label)
+
+
 def _value_of(node: tuple) -> tuple:
     return canonical(assigned_value(node) or node)
 
@@ -381,9 +389,9 @@ def _value_of(node: tuple) -> tuple:
 def items(node: tuple) -> tuple:
     if node[0] == "list" and ";" in node[2] and any(assignment(i) for i in node[1]):
         return _solution_tuples(node)
-    if node[0] in ("list", "set"):
-        return tuple(map(_value_of, node[1]))
-    return (_value_of(node),)
+    values = tuple(map(_value_of, node[1])) if node[0] in ("list", "set") else (_value_of(node),)
+    # "x = \pm 2" is the list 2, -2: its items are the list's
+    return tuple(v for value in values for v in (value[1] if value[0] == "list" else (value,)))
 
 
 def _solution_tuples(node: tuple) -> tuple:

@@ -60,6 +60,7 @@ _NUMBER_OR_FORMULA = re.compile(r"\$([^$]{1,200})\$|\\\((.{1,200}?)\\\)|(?<![\w.
 # What stands right before a side condition, and right before a stated value.
 # The arithmetic right before an '=' ("she sold 48 + 24 = 72": "48 + 24").
 _COMPUTATION_END = re.compile(r"(?:[\d.,]+\s?[-+*/×÷x·]\s?)*[\d.,]+\s?$")
+_HYPOTHETICAL = re.compile(r"\b(?:suppose|assume|assuming|if|let's say|say|guess|whether|unless)\b", re.IGNORECASE)
 _SOLVED_FOR = re.compile(r"\s*([A-Za-z](?:_\{?\w+\}?)?)\s*=")
 _CONDITION_BEFORE = re.compile(r"\b(?:at|for|when|where|with|if|since|because|on|in|of|given)\s*$", re.IGNORECASE)
 _COPULA_BEFORE = re.compile(r"(?:\b(?:is|are|be|equals|was)|[=:])\s*$", re.IGNORECASE)
@@ -258,9 +259,11 @@ def _clause(text: str, start: int) -> Answer | None:
 
 
 def _after_each(pattern: re.Pattern[str], text: str) -> list[Answer]:
-    """The answer after each of the last ``MAX_OCCURRENCES`` matches of ``pattern``, in order."""
+    """The answer after each of the last ``MAX_OCCURRENCES`` matches of ``pattern``, in order; a
+    hypothetical ("Suppose the answer is 7") states no answer."""
     last = list(pattern.finditer(text))[-MAX_OCCURRENCES:]
-    return [a for m in last if (a := _clause(text, m.end())) is not None]
+    return [a for m in last if not _HYPOTHETICAL.search(_SENTENCE_END.split(text[max(0, m.start() - 200) : m.start()])[-1])
+            and (a := _clause(text, m.end())) is not None]
 
 
 def final_answers(text: str) -> list[Answer]:

@@ -217,7 +217,7 @@ def normalize_answer(text: str, number_words: bool = False,
             break
     text, percents = _PERCENT.subn("", text)
     text = _SPACES.sub(" ", text).strip()
-    text, removed = strip_trailing_words(text, keep)
+    text, removed = strip_trailing_words(_BEFORE_POWER.sub("", text), keep)
     letter_unit = _TRAILING_LETTER_UNIT.search(text)
     if letter_unit:
         removed, text = [letter_unit.group(0).strip()], text[: letter_unit.start()].strip()

@@ -284,3 +284,20 @@ def test_forms_from_the_realistic_set(response, reference, passed):
 )
 def test_more_forms_models_write(response, reference, passed):
     check(response, reference, passed)
+
+
+@pytest.mark.parametrize(
+    "response, reference, passed",
+    [
+        (COT + "Expanding, $$(x+1)^2 = x^2 + 2x + 1.$$", "x^2 + 2x + 1", True),
+        (COT + "Expanding, $$(x+1)^2 = x^2 + 2x + 2.$$", "x^2 + 2x + 2", False),  # the identity does not hold
+        (r"\boxed{x = \pm 2}", r"\pm 2", True),
+        (r"\boxed{x = \pm 3}", r"\pm 2", False),
+        (r"\boxed{y = 1, x = -1}", "(-1, 1)", True),
+        (r"\boxed{y = 1, x = -1}", "(1, -1)", False),
+        (r"\boxed{8}", r"8 \text{ m}^2", True),
+        (COT + "Suppose the answer is 7. Then the total would be 21, so it cannot be 7.", "7", False),
+    ],
+)
+def test_forms_from_the_held_out_batch(response, reference, passed):
+    check(response, reference, passed)
