@@ -139,7 +139,8 @@ def main() -> None:
             return
         print("\npeak RSS (exact, all cores):")
         small = generate(tmp / "small.jsonl", args.rows // 10, "text")
-        for label, src in ((f"{args.rows // 10:,} rows", small), (f"{args.rows:,} rows", tmp / "exact.jsonl")):
+        large = tmp / "exact.jsonl" if (tmp / "exact.jsonl").exists() else generate(tmp / "exact.jsonl", args.rows, "text")
+        for label, src in ((f"{args.rows // 10:,} rows", small), (f"{args.rows:,} rows", large)):
             me, worker = peak_rss(src, tmp / "mem.jsonl")
             print(f"  {label:>16}: scoring process {me:7.1f} MiB, largest worker {worker:7.1f} MiB")
 
