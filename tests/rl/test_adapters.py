@@ -43,6 +43,7 @@ def adapted_model(seed=0):
     return tokenizer, model.eval()
 
 
+@pytest.mark.slow  # a learning test (run by .ci/run with -m slow)
 @pytest.mark.parametrize("device", DEVICES)
 def test_lora_learns_the_chat_task_training_and_saving_only_adapters(chat, tmp_path, device):
     # 60 steps as the full fine-tuning test; the last run on CPU went from 0.475 to 0.74
