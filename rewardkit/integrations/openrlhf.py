@@ -23,7 +23,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from rewardkit.integrations.cleaning import CleanBatch, ResponseCleaner
+from rewardkit.cleaning import CleanBatch, ResponseCleaner
 from rewardkit.integrations.runner import GraderRunner, runner_for
 
 DEFAULT_CLEANER = ResponseCleaner()

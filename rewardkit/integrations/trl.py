@@ -26,8 +26,8 @@ import asyncio
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from rewardkit.cleaning import CleanBatch, ResponseCleaner, content_text
 from rewardkit.errors import GraderConfigError
-from rewardkit.integrations.cleaning import CleanBatch, ResponseCleaner, content_text
 from rewardkit.integrations.runner import GraderRunner
 
 REFERENCE_COLUMNS = ("reference", "solution", "answer", "ground_truth")

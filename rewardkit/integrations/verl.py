@@ -31,8 +31,8 @@ import os
 import re
 from typing import Any, Literal, NamedTuple
 
+from rewardkit.cleaning import ResponseCleaner
 from rewardkit.errors import GraderConfigError
-from rewardkit.integrations.cleaning import ResponseCleaner
 from rewardkit.integrations.runner import runner_for
 
 CLEANER = ResponseCleaner()

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import torch
 
+from rewardkit.cleaning import ResponseCleaner
+
 
 @dataclass
 class Rollouts:
@@ -100,9 +102,7 @@ def assistant_texts(tokenizer, completions: list[list[int]]) -> list[str]:
 
 
 @functools.lru_cache(maxsize=8)
-def _cleaner(special_tokens: tuple[str, ...]):
-    from rewardkit.integrations.cleaning import ResponseCleaner
-
+def _cleaner(special_tokens: tuple[str, ...]) -> ResponseCleaner:
     return ResponseCleaner(special_tokens=list(special_tokens))
 
 

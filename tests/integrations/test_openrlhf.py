@@ -10,7 +10,7 @@ import asyncio
 
 import pytest
 
-from rewardkit.integrations.cleaning import ResponseCleaner, prompt_end
+from rewardkit.cleaning import ResponseCleaner, prompt_end
 from rewardkit.integrations.openrlhf import clean_queries, make_reward_func, reward_func
 
 torch = pytest.importorskip("torch")
