@@ -200,7 +200,7 @@ class MathGrader(Grader):
             others.update(found.others)
             others.discard(found.answer)
             found.others = sorted(others)
-            found.hedged = len(others) > MAX_OTHER_ANSWERS
+            found.too_many_answers = len(others) > MAX_OTHER_ANSWERS
         else:
             found.others = []
         return found
@@ -230,7 +230,7 @@ class MathGrader(Grader):
                          extracted=answer[:200])
         try:
             if not self.config.allow_hedges:
-                hedge = "too many" if found.hedged else next(
+                hedge = "too many" if found.too_many_answers else next(
                     (repr(o[:40]) for o in found.others if not self._same_answer(o, answer, deadline)), None)
                 if hedge is not None:
                     return Grade(score=0.0, error="hedge", extracted=answer,

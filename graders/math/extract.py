@@ -78,7 +78,7 @@ class Found:
 
     answer: str | None
     others: list[str] = field(default_factory=list)
-    hedged: bool = False
+    too_many_answers: bool = False
     unterminated: bool = False
     marked: bool = False
 
@@ -297,22 +297,6 @@ def _unescaped(text: str, needle: str, start: int) -> int:
 
 def _last(answers: list[Answer] | None) -> str | None:
     return answers[-1].text if answers else None
-
-
-def answer_tag(text: str) -> str | None:
-    return _last(answer_tags(text))
-
-
-def final_answer(text: str) -> str | None:
-    return _last(final_answers(text))
-
-
-def answer_is(text: str) -> str | None:
-    return _last(answers_is(text))
-
-
-def answer_colon(text: str) -> str | None:
-    return _last(answer_colons(text))
 
 
 def gsm8k(text: str) -> str | None:
